@@ -1,0 +1,63 @@
+/**
+ * Value generators for the simulators. Each is a pure function of time, so a
+ * simulator computes a point's value when it is read, and every read sees the
+ * value of that moment.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const GeneratorVariants = [
+  Type.Object({ kind: Type.Literal('counter'), start: Type.Number({ default: 0 }), step: Type.Number({ default: 1 }), intervalMs: Type.Integer({ minimum: 1, default: 1000 }), max: Type.Optional(Type.Number()) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('ramp'), min: Type.Number({ default: 0 }), max: Type.Number({ default: 100 }), periodMs: Type.Integer({ minimum: 1, default: 60_000 }) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('sine'), min: Type.Number({ default: 0 }), max: Type.Number({ default: 100 }), periodMs: Type.Integer({ minimum: 1, default: 60_000 }), phase: Type.Number({ default: 0, description: 'Fraction of a period, 0..1' }) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('randomWalk'), start: Type.Number({ default: 50 }), step: Type.Number({ default: 1 }), min: Type.Number({ default: 0 }), max: Type.Number({ default: 100 }), intervalMs: Type.Integer({ minimum: 1, default: 1000 }) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('toggle'), periodMs: Type.Integer({ minimum: 1, default: 1000 }) }, { additionalProperties: false }),
+] as const;
+
+/** One of the generators, chosen by `kind` (a JSON-schema discriminator: one clear error, defaults applied). */
+export const GeneratorSchema = Type.Unsafe<Static<(typeof GeneratorVariants)[number]>>({
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  required: ['kind'],
+  oneOf: [...GeneratorVariants],
+});
+export type GeneratorConfig = Static<typeof GeneratorSchema>;
+
+export type Generator = (now: number) => number | boolean;
+
+export function createGenerator(cfg: GeneratorConfig, t0: number, seed = 1): Generator {
+  switch (cfg.kind) {
+    case 'counter':
+      return (now) => {
+        const v = cfg.start + cfg.step * Math.floor((now - t0) / cfg.intervalMs);
+        return cfg.max === undefined ? v : cfg.start + ((v - cfg.start) % (cfg.max - cfg.start + 1));
+      };
+    case 'ramp':
+      return (now) => cfg.min + ((cfg.max - cfg.min) * ((now - t0) % cfg.periodMs)) / cfg.periodMs;
+    case 'sine':
+      return (now) => {
+        const angle = 2 * Math.PI * ((now - t0) / cfg.periodMs + cfg.phase);
+        return cfg.min + ((cfg.max - cfg.min) * (1 + Math.sin(angle))) / 2;
+      };
+    case 'toggle':
+      return (now) => Math.floor((now - t0) / cfg.periodMs) % 2 === 1;
+    case 'randomWalk': {
+      // Deterministic per seed: the walk is replayed step by step up to `now`.
+      let state = seed >>> 0 || 1;
+      let value = cfg.start;
+      let steps = 0;
+      const random = () => {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return (state >>> 0) / 0x1_0000_0000;
+      };
+      return (now) => {
+        const target = Math.floor((now - t0) / cfg.intervalMs);
+        for (; steps < target; steps++) {
+          value = Math.min(cfg.max, Math.max(cfg.min, value + (random() * 2 - 1) * cfg.step));
+        }
+        return value;
+      };
+    }
+  }
+}

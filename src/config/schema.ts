@@ -1,0 +1,119 @@
+/**
+ * The one configuration schema. TypeScript types, validation, API schemas and
+ * UI forms all derive from it. Protocol-specific `connection` blocks are
+ * validated by each driver plugin's own schema (drivers/registry.ts).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { BYTE_ORDERS, DATA_TYPES } from '../../drivers/contract.ts';
+
+export const CONFIG_VERSION = 1;
+
+/** A string enum as one JSON-schema `enum` (one clear error instead of one per literal). */
+export const StringEnum = <T extends string[]>(values: [...T], options: Record<string, unknown> = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
+
+const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
+
+export const TagSchema = Type.Object(
+  {
+    name: Name('Metric name of the tag; unique within its device. `group/tag` paths are fine.'),
+    address: Type.String({ minLength: 1, maxLength: 500, description: 'Address in the protocol syntax' }),
+    type: StringEnum([...DATA_TYPES], { description: 'Data type' }),
+    access: StringEnum(['read', 'readwrite'], { default: 'read' }),
+    byteOrder: Type.Optional(
+      StringEnum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" }),
+    ),
+    unit: Type.Optional(Type.String({ maxLength: 50 })),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GroupSchema = Type.Object(
+  {
+    name: Name('Group name, unique within its device'),
+    intervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 1000, description: 'Poll interval' }),
+    tags: Type.Array(TagSchema, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export const DeviceSchema = Type.Object(
+  {
+    name: Name('Device name; becomes the Sparkplug device id'),
+    protocol: Type.String({ minLength: 1, description: 'modbus' }),
+    enabled: Type.Boolean({ default: true }),
+    connection: Type.Record(Type.String(), Type.Unknown(), { description: 'Protocol-specific settings' }),
+    groups: Type.Array(GroupSchema, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export const BrokerSchema = Type.Object(
+  {
+    url: Type.String({ pattern: '^(mqtt|mqtts|tcp|ssl)://', description: 'mqtt://host:port or mqtts://host:port' }),
+    username: Type.Optional(Type.String()),
+    password: Type.Optional(Type.String({ writeOnly: true })),
+  },
+  { additionalProperties: false },
+);
+
+export const NorthboundSchema = Type.Object(
+  {
+    brokers: Type.Array(BrokerSchema, { minItems: 1 }),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    groupId: Name('Sparkplug group id'),
+    edgeNodeId: Name('Sparkplug edge node id'),
+    primaryHostId: Type.Optional(Name('Sparkplug primary host application id')),
+    keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
+    connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ApiSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const EmbeddedBrokerSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false }),
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const SimulatorSchema = Type.Object(
+  {
+    protocol: Type.String({ minLength: 1 }),
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    config: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, default: CONFIG_VERSION }),
+    northbound: NorthboundSchema,
+    api: ApiSchema,
+    broker: EmbeddedBrokerSchema,
+    simulators: Type.Array(SimulatorSchema, { default: [], description: 'Bundled simulators started with the gateway (demo)' }),
+    devices: Type.Array(DeviceSchema, { default: [] }),
+  },
+  { additionalProperties: false },
+);
+
+export type TagConfig = Static<typeof TagSchema>;
+export type GroupConfig = Static<typeof GroupSchema>;
+export type DeviceConfig = Static<typeof DeviceSchema>;
+export type NorthboundConfig = Static<typeof NorthboundSchema>;
+export type SimulatorConfig = Static<typeof SimulatorSchema>;
+export type Config = Static<typeof ConfigSchema>;

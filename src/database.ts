@@ -1,0 +1,63 @@
+/**
+ * The gateway's one SQLite file (configuration, bdSeq; later the store and the
+ * audit log), in WAL mode, with numbered migrations tracked in user_version.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DatabaseTooNewError, PlexusError } from './errors.ts';
+
+export type Db = Database.Database;
+
+/** Migration N is MIGRATIONS[N-1]; never edit one that has shipped, add the next. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE config_revision (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     created_at INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     document TEXT NOT NULL
+   );
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function openDatabase(dataDir: string): Db {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o750 });
+    fs.accessSync(dataDir, fs.constants.W_OK);
+  } catch (err) {
+    throw new PlexusError('PLX_DATA_DIR', `data directory ${dataDir} is not writable: ${(err as Error).message}`);
+  }
+  const db = new Database(path.join(dataDir, 'plexus.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  try {
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return db;
+}
+
+function migrate(db: Db) {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) throw new DatabaseTooNewError(current, SCHEMA_VERSION);
+  for (let v = current; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+export function readMeta(db: Db, key: string): string | undefined {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+  return row?.value;
+}
+
+export function writeMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+}

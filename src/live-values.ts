@@ -1,0 +1,33 @@
+/** The latest value of every tag, as the pipeline reported it: for births, the API and the UI. */
+import type { ConnectionState } from '../drivers/contract.ts';
+import type { TagUpdate } from './events.ts';
+
+export class LiveValues {
+  private readonly values = new Map<string, Map<string, TagUpdate>>();
+  private readonly states = new Map<string, ConnectionState>();
+
+  update(device: string, updates: readonly TagUpdate[]): void {
+    let tags = this.values.get(device);
+    if (!tags) {
+      tags = new Map();
+      this.values.set(device, tags);
+    }
+    for (const u of updates) tags.set(u.tag, u);
+  }
+
+  get(device: string, tag: string): TagUpdate | undefined {
+    return this.values.get(device)?.get(tag);
+  }
+
+  device(device: string): TagUpdate[] {
+    return [...(this.values.get(device)?.values() ?? [])];
+  }
+
+  setState(device: string, state: ConnectionState): void {
+    this.states.set(device, state);
+  }
+
+  state(device: string): ConnectionState {
+    return this.states.get(device) ?? { state: 'stopped' };
+  }
+}
