@@ -6,18 +6,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../src/clock.ts';
 
 /** Data types a tag can have; each maps to one Sparkplug datatype. */
-export const DATA_TYPES = [
-  'bool',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'int64',
-  'uint64',
-  'float32',
-  'float64',
-  'string',
-] as const;
+export const DATA_TYPES = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string'] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
 /** Byte orders of multi-register values: ABCD is big-endian, CDAB swaps words, BADC swaps bytes. */

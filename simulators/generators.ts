@@ -3,13 +3,49 @@
  * simulator computes a point's value when it is read, and every read sees the
  * value of that moment.
  */
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 
 const GeneratorVariants = [
-  Type.Object({ kind: Type.Literal('counter'), start: Type.Number({ default: 0 }), step: Type.Number({ default: 1 }), intervalMs: Type.Integer({ minimum: 1, default: 1000 }), max: Type.Optional(Type.Number()) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('ramp'), min: Type.Number({ default: 0 }), max: Type.Number({ default: 100 }), periodMs: Type.Integer({ minimum: 1, default: 60_000 }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('sine'), min: Type.Number({ default: 0 }), max: Type.Number({ default: 100 }), periodMs: Type.Integer({ minimum: 1, default: 60_000 }), phase: Type.Number({ default: 0, description: 'Fraction of a period, 0..1' }) }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('randomWalk'), start: Type.Number({ default: 50 }), step: Type.Number({ default: 1 }), min: Type.Number({ default: 0 }), max: Type.Number({ default: 100 }), intervalMs: Type.Integer({ minimum: 1, default: 1000 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('counter'),
+      start: Type.Number({ default: 0 }),
+      step: Type.Number({ default: 1 }),
+      intervalMs: Type.Integer({ minimum: 1, default: 1000 }),
+      max: Type.Optional(Type.Number()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('ramp'),
+      min: Type.Number({ default: 0 }),
+      max: Type.Number({ default: 100 }),
+      periodMs: Type.Integer({ minimum: 1, default: 60_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('sine'),
+      min: Type.Number({ default: 0 }),
+      max: Type.Number({ default: 100 }),
+      periodMs: Type.Integer({ minimum: 1, default: 60_000 }),
+      phase: Type.Number({ default: 0, description: 'Fraction of a period, 0..1' }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('randomWalk'),
+      start: Type.Number({ default: 50 }),
+      step: Type.Number({ default: 1 }),
+      min: Type.Number({ default: 0 }),
+      max: Type.Number({ default: 100 }),
+      intervalMs: Type.Integer({ minimum: 1, default: 1000 }),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ kind: Type.Literal('toggle'), periodMs: Type.Integer({ minimum: 1, default: 1000 }) }, { additionalProperties: false }),
 ] as const;
 

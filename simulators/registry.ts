@@ -1,6 +1,7 @@
 /** Bundled simulators by protocol: a config schema and a factory each. */
 import type { TSchema } from '@sinclair/typebox';
-import { ModbusSimulatorConfigSchema, type ModbusSimulatorConfig } from './modbus/config.ts';
+import { assertSchema } from '../src/config/schema-errors.ts';
+import { type ModbusSimulatorConfig, ModbusSimulatorConfigSchema } from './modbus/config.ts';
 import { ModbusSimulator } from './modbus/server.ts';
 
 export interface RunningSimulator {
@@ -10,13 +11,14 @@ export interface RunningSimulator {
 
 export interface SimulatorPlugin {
   configSchema: TSchema;
-  /** `config` has been validated against configSchema (defaults filled in). */
-  create(config: unknown, opts: { host: string; port: number }): RunningSimulator;
+  /** Validates `config` against configSchema (throws a ConfigError) and builds the simulator. */
+  create(config: unknown, opts: { host?: string; port?: number }): RunningSimulator;
 }
 
 export const simulatorPlugins: Record<string, SimulatorPlugin> = {
   modbus: {
     configSchema: ModbusSimulatorConfigSchema,
-    create: (config, opts) => new ModbusSimulator(config as ModbusSimulatorConfig, opts),
+    create: (config, opts) =>
+      new ModbusSimulator(assertSchema<ModbusSimulatorConfig>(ModbusSimulatorConfigSchema, structuredClone(config), 'Modbus simulator configuration'), opts),
   },
 };

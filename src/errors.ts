@@ -37,11 +37,7 @@ export class NotFoundError extends PlexusError {
 
 export class NoConfigError extends PlexusError {
   constructor(dataDir: string) {
-    super(
-      'PLX_NO_CONFIG',
-      `no configuration stored in ${dataDir}: start once with --config FILE to import one`,
-      500,
-    );
+    super('PLX_NO_CONFIG', `no configuration stored in ${dataDir}: start once with --config FILE to import one`, 500);
   }
 }
 

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ConnectionState, Driver, Sample } from '../drivers/contract.ts';
 import { driverPlugins } from '../drivers/registry.ts';
-import { simulatorPlugins, type RunningSimulator } from '../simulators/registry.ts';
+import { type RunningSimulator, simulatorPlugins } from '../simulators/registry.ts';
 import { buildApp } from './api/app.ts';
 import { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Clock, systemClock } from './clock.ts';

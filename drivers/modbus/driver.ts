@@ -3,8 +3,9 @@
  * back-off), reads each group through its read plan, and turns every failure
  * of a request into bad samples for exactly the tags it covered.
  */
-import type { ConnectionState, Driver, DriverDeps, DriverStats, DeviceSpec, Sample } from '../contract.ts';
+
 import { Backoff } from '../backoff.ts';
+import type { ConnectionState, DeviceSpec, Driver, DriverDeps, DriverStats, Sample } from '../contract.ts';
 import { decodeRegisters, registerBit } from './codec.ts';
 import { BadResponseError, ModbusExceptionError, packedBit, READ_FUNCTION, readRequest, readResponseData } from './pdu.ts';
 import { planReads, type ReadRequest } from './read-planner.ts';

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import type { Clock } from '../../src/clock.ts';
-import { encodeMbap, FramingError, MbapFramer } from './mbap.ts';
+import { encodeMbap, type FramingError, MbapFramer } from './mbap.ts';
 
 export class RequestTimeoutError extends Error {}
 export class NotConnectedError extends Error {}

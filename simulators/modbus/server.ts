@@ -5,13 +5,14 @@
  * A request to a unit that is not configured gets no answer, like a dead
  * unit behind a serial gateway.
  */
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import type { ModbusArea } from '../../drivers/modbus/address.ts';
 import { encodeRegisters } from '../../drivers/modbus/codec.ts';
 import { encodeMbap, MbapFramer } from '../../drivers/modbus/mbap.ts';
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from '../../drivers/modbus/pdu.ts';
-import { systemClock, type Clock } from '../../src/clock.ts';
+import { type Clock, systemClock } from '../../src/clock.ts';
 import { createGenerator, type Generator } from '../generators.ts';
 import type { ModbusSimulatorConfig, PointConfig } from './config.ts';
 

@@ -4,8 +4,8 @@
  * status, devices with their state and statistics, and live values.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Gateway } from '../gateway.ts';
 import { PlexusError } from '../errors.ts';
+import type { Gateway } from '../gateway.ts';
 
 /** JSON has no bigint: 64-bit values beyond 2^53 travel as decimal strings. */
 const jsonValue = (v: unknown) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v);

@@ -1,6 +1,7 @@
 /** The optional embedded MQTT broker (aedes) for the demo and for local subscribers. */
-import net from 'node:net';
+
 import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import { Aedes } from 'aedes';
 
 export class EmbeddedBroker {

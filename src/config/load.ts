@@ -10,7 +10,10 @@ export function parseConfigText(text: string, file = 'config'): Readonly<Config>
   if (doc.errors.length > 0) {
     throw new ConfigError(
       `${file} is not valid YAML`,
-      doc.errors.map((e) => ({ path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : file, message: e.message.split('\n')[0] ?? e.message })),
+      doc.errors.map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : file,
+        message: e.message.split('\n')[0] ?? e.message,
+      })),
     );
   }
   return validateConfig(doc.toJS());

@@ -20,9 +20,7 @@ export const TagSchema = Type.Object(
     address: Type.String({ minLength: 1, maxLength: 500, description: 'Address in the protocol syntax' }),
     type: StringEnum([...DATA_TYPES], { description: 'Data type' }),
     access: StringEnum(['read', 'readwrite'], { default: 'read' }),
-    byteOrder: Type.Optional(
-      StringEnum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" }),
-    ),
+    byteOrder: Type.Optional(StringEnum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" })),
     unit: Type.Optional(Type.String({ maxLength: 50 })),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
   },

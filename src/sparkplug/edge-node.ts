@@ -9,8 +9,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { DataType, Quality } from '../../drivers/contract.ts';
 import { Backoff } from '../../drivers/backoff.ts';
+import type { DataType, Quality } from '../../drivers/contract.ts';
 import type { Clock } from '../clock.ts';
 import type { NorthboundConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
@@ -137,7 +137,10 @@ export class EdgeNode {
   deviceDown(device: string): void {
     if (!this.liveDevices.delete(device)) return;
     if (this.state === 'online' && this.bornDevices.delete(device)) {
-      this.publish(deviceTopic(this.opts.config.groupId, 'DDEATH', this.opts.config.edgeNodeId, device), encodePayload(this.opts.clock.now(), [], this.nextSeq()));
+      this.publish(
+        deviceTopic(this.opts.config.groupId, 'DDEATH', this.opts.config.edgeNodeId, device),
+        encodePayload(this.opts.clock.now(), [], this.nextSeq()),
+      );
     }
   }
 
@@ -152,7 +155,10 @@ export class EdgeNode {
       if (!info) continue;
       metrics.push({ alias: info.alias, timestamp: u.sourceTs, datatype: info.datatype, value: u.value, quality: this.qualityToSend(device, u) });
     }
-    this.publish(deviceTopic(this.opts.config.groupId, 'DDATA', this.opts.config.edgeNodeId, device), encodePayload(this.opts.clock.now(), metrics, this.nextSeq()));
+    this.publish(
+      deviceTopic(this.opts.config.groupId, 'DDATA', this.opts.config.edgeNodeId, device),
+      encodePayload(this.opts.clock.now(), metrics, this.nextSeq()),
+    );
   }
 
   private qualityToSend(device: string, u: Pick<TagUpdate, 'tag' | 'quality'>): Quality | undefined {
@@ -230,9 +236,7 @@ export class EdgeNode {
     const { groupId, edgeNodeId } = this.opts.config;
     try {
       // message-flow-edge-node-ncmd-subscribe, message-flow-device-dcmd-subscribe: QoS 1, before NBIRTH
-      await client.subscribeAsync(
-        { [this.topic('NCMD')]: { qos: 1 }, [deviceTopic(groupId, 'DCMD', edgeNodeId, '+')]: { qos: 1 } },
-      );
+      await client.subscribeAsync({ [this.topic('NCMD')]: { qos: 1 }, [deviceTopic(groupId, 'DCMD', edgeNodeId, '+')]: { qos: 1 } });
     } catch (err) {
       this.lastError = (err as Error).message;
       this.log.warn({ err: this.lastError }, 'command subscription failed');

@@ -1,0 +1,54 @@
+/** A real Mosquitto broker (Debian package) on 127.0.0.1 and a port the test got from the OS. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, tempDir, waitForPort } from './net.ts';
+
+export class Mosquitto {
+  private child?: ChildProcess;
+  port = 0;
+  private readonly dir = tempDir('plexus-mosquitto-');
+
+  /** Starts the broker (on the same port as before when restarted). */
+  async start(): Promise<this> {
+    if (!this.port) this.port = await freePort();
+    const conf = path.join(this.dir, 'mosquitto.conf');
+    fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+    const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const exited = once(child, 'exit').then(() => {
+      throw new Error(`mosquitto exited at start: ${stderr}`);
+    });
+    await Promise.race([waitForPort(this.port), exited]);
+    exited.catch(() => {});
+    return this;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the broker process. */
+  signal(sig: NodeJS.Signals): void {
+    this.child?.kill(sig);
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    await exited;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop('SIGKILL');
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

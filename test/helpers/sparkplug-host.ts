@@ -1,0 +1,102 @@
+/**
+ * A test-side Sparkplug host: subscribes to the whole namespace, decodes every
+ * message with sparkplug-payload (independently of our encoder) and records it.
+ */
+import { createRequire } from 'node:module';
+import mqtt, { type MqttClient } from 'mqtt';
+import { waitFor } from './wait.ts';
+
+const require = createRequire(import.meta.url);
+const sparkplug = require('sparkplug-payload').get('spBv1.0');
+const Long = require('long');
+
+export interface HostMetric {
+  name?: string;
+  alias?: number;
+  type: string;
+  value: unknown;
+  timestamp?: number;
+  isHistorical?: boolean;
+  isNull?: boolean;
+  quality?: number;
+}
+
+export interface HostMessage {
+  topic: string;
+  type: string;
+  device?: string;
+  seq?: number;
+  timestamp?: number;
+  metrics: HostMetric[];
+  receivedAt: number;
+}
+
+/** Long → number (or bigint beyond 2^53); Int64 values are read as signed (SPARKPLUG.md pitfall). */
+const toPlain = (v: unknown, signed = false): unknown => {
+  if (Long.isLong(v)) {
+    const unsigned = BigInt((v as { toUnsigned(): { toString(): string } }).toUnsigned().toString());
+    const big = signed ? BigInt.asIntN(64, unsigned) : unsigned;
+    return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+  }
+  return v;
+};
+
+export class SparkplugHost {
+  readonly messages: HostMessage[] = [];
+  private client?: MqttClient;
+
+  async connect(url: string): Promise<this> {
+    this.client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clientId: `test-host-${process.pid}-${Math.random().toString(16).slice(2)}` });
+    this.client.on('message', (topic, payload) => this.record(topic, payload));
+    await this.client.subscribeAsync('spBv1.0/#', { qos: 1 });
+    return this;
+  }
+
+  private record(topic: string, payload: Buffer) {
+    const parts = topic.split('/');
+    const type = parts[2] ?? '';
+    if (type === 'NCMD' || type === 'DCMD') return;
+    const decoded = sparkplug.decodePayload(payload);
+    this.messages.push({
+      topic,
+      type,
+      device: parts[4],
+      seq: decoded.seq === undefined || decoded.seq === null ? undefined : Number(toPlain(decoded.seq)),
+      timestamp: Number(toPlain(decoded.timestamp)),
+      receivedAt: Date.now(),
+      metrics: (decoded.metrics ?? []).map((m: Record<string, unknown>) => ({
+        name: m.name as string | undefined,
+        alias: m.alias === undefined ? undefined : Number(toPlain(m.alias)),
+        type: m.type as string,
+        value: toPlain(m.value, m.type === 'Int64'),
+        timestamp: m.timestamp === undefined ? undefined : Number(toPlain(m.timestamp)),
+        isHistorical: m.isHistorical as boolean | undefined,
+        isNull: m.isNull as boolean | undefined,
+        quality: (m.properties as Record<string, { value: unknown }> | undefined)?.Quality?.value as number | undefined,
+      })),
+    });
+  }
+
+  /** Publishes a command (NCMD/DCMD) encoded by the library. */
+  async command(topic: string, metrics: { name?: string; alias?: number; type: string; value: unknown }[]): Promise<void> {
+    const payload = sparkplug.encodePayload({ timestamp: Date.now(), metrics });
+    await this.client?.publishAsync(topic, payload, { qos: 0 });
+  }
+
+  async publishRaw(topic: string, payload: Buffer): Promise<void> {
+    await this.client?.publishAsync(topic, payload, { qos: 0 });
+  }
+
+  of(type: string, device?: string): HostMessage[] {
+    return this.messages.filter((m) => m.type === type && (device === undefined || m.device === device));
+  }
+
+  /** Waits until a message after index `from` matches. */
+  async next(what: string, match: (m: HostMessage) => boolean, from = 0, timeoutMs = 15_000): Promise<HostMessage> {
+    return waitFor(() => this.messages.slice(from).find(match), what, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.client?.endAsync(true);
+  }
+}
