@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the Debian packages the tests run against
+# (when missing), checks lint, format and types, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v mosquitto >/dev/null || need+=(mosquitto)
+command -v mosquitto_sub >/dev/null || need+=(mosquitto-clients)
+command -v mbpoll >/dev/null || need+=(mbpoll)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "Installing Debian packages for the tests: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+echo "Lint and format (biome), types (tsc)"
+npx biome check .
+npx tsc -p tsconfig.json --noEmit
+
+mapfile -t files < <(find src drivers simulators test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+echo "Running ${#files[@]} test files"
+exec node --import tsx --test --test-concurrency=1 --test-timeout=180000 "${files[@]}"

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../errors.ts';
+import { parseConfigText } from './load.ts';
+
+const base = `
+northbound:
+  groupId: G
+  edgeNodeId: E
+  brokers: [{ url: "mqtt://127.0.0.1:1883" }]
+`;
+
+function errorsOf(yaml: string): string[] {
+  try {
+    parseConfigText(yaml);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
+    return err.details.map((d) => `${d.path}: ${d.message}`);
+  }
+  assert.fail('the configuration was accepted');
+}
+
+describe('configuration validation', () => {
+  it('accepts a minimal configuration and fills in defaults', () => {
+    const config = parseConfigText(`${base}
+devices:
+  - name: D1
+    protocol: modbus
+    connection: { host: 10.0.0.5 }
+    groups: [{ name: g, tags: [{ name: t, address: HR0, type: int16 }] }]
+`);
+    assert.equal(config.api.port, 8080);
+    assert.equal(config.api.host, '127.0.0.1');
+    assert.equal(config.broker.enabled, false);
+    const device = config.devices[0];
+    assert.equal(device?.connection.port, 502);
+    assert.equal(device?.groups[0]?.intervalMs, 1000);
+    assert.equal(device?.groups[0]?.tags[0]?.access, 'read');
+    assert.ok(Object.isFrozen(config) && Object.isFrozen(device));
+  });
+
+  it('reports every schema error at once as path: message', () => {
+    const errors = errorsOf(`
+northbound:
+  groupId: G
+  brokers: [{ url: "http://x" }]
+  keepaliveS: fast
+devices:
+  - name: D1
+    protocol: modbus
+    connection: { host: h }
+    groups: [{ name: g, intervalMs: 5, tags: [{ name: t, address: HR0, type: float33, colour: red }] }]
+`);
+    assert.deepEqual(errors.sort(), [
+      'devices[0].groups[0].intervalMs: must be >= 10',
+      'devices[0].groups[0].tags[0].colour: is not a known setting',
+      'devices[0].groups[0].tags[0].type: must be one of: bool, int16, uint16, int32, uint32, int64, uint64, float32, float64, string',
+      'northbound.brokers[0].url: must match pattern "^(mqtt|mqtts|tcp|ssl)://"',
+      'northbound.edgeNodeId: is required',
+      'northbound.keepaliveS: must be an integer',
+    ]);
+  });
+
+  it('catches duplicates, Sparkplug-forbidden ids, unknown protocols, bad connections and bad addresses', () => {
+    const errors = errorsOf(`
+northbound:
+  groupId: "plant/1"
+  edgeNodeId: "E#"
+  brokers: [{ url: "mqtt://b" }]
+devices:
+  - name: D1
+    protocol: modbus
+    connection: { host: h, unitId: 300 }
+  - name: D1
+    protocol: profibus
+    connection: {}
+  - name: "Line+2"
+    protocol: modbus
+    connection: { host: h }
+    groups:
+      - name: g
+        tags:
+          - { name: a, address: HR0, type: float32 }
+          - { name: a, address: HR99999, type: int16 }
+          - { name: b, address: CO1, type: float32 }
+      - name: g
+        tags: []
+`);
+    assert.deepEqual(errors.sort(), [
+      'devices[0].connection.unitId: must be <= 255',
+      'devices[1].name: duplicate device name "D1" (also at index 0)',
+      'devices[1].protocol: unknown protocol "profibus"; known: modbus',
+      'devices[2].groups[0].tags[1].address: address 99999 is above 65535 (at position 3)',
+      'devices[2].groups[0].tags[1].name: duplicate tag name "a" in device "Line+2" (also at devices[2].groups[0].tags[0])',
+      'devices[2].groups[0].tags[2].address: coils hold bool values, not float32',
+      'devices[2].groups[1].name: duplicate group name "g" (also at index 0)',
+      `devices[2].name: "Line+2" may not contain '+', '/' or '#' (Sparkplug topic rules)`,
+      `northbound.edgeNodeId: "E#" may not contain '+', '/' or '#' (Sparkplug topic rules)`,
+      `northbound.groupId: "plant/1" may not contain '+', '/' or '#' (Sparkplug topic rules)`,
+    ]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const errors = errorsOf('northbound:\n  groupId: [unclosed\n');
+    assert.equal(errors.length > 0, true);
+    assert.match(errors[0] ?? '', /^line \d+, column \d+: /);
+  });
+
+  it('refuses a configuration written by a newer version', () => {
+    assert.deepEqual(errorsOf(`version: 99\n${base}`), ['version: version 99 was written by a newer Plexus; this one reads up to 1']);
+  });
+
+  it('validates the bundled simulator configuration too', () => {
+    const errors = errorsOf(`${base}
+simulators:
+  - protocol: modbus
+    port: 5020
+    config: { units: [{ id: 1, points: [{ area: holding, address: 0, generator: { kind: wobble } }] }] }
+`);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0] ?? '', /^simulators\[0\]\.config\.units\[0\]\.points\[0\]\.generator\.kind: /);
+  });
+});
