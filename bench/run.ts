@@ -68,9 +68,7 @@ async function main() {
       name: `Meter${u + 1}`,
       protocol: 'modbus',
       connection: { host: '127.0.0.1', port: simPort, unitId: u + 1 },
-      groups: [
-        { name: 'all', intervalMs: 1000, tags: Array.from({ length: TAGS }, (_, i) => ({ name: `T${i}`, address: `HR${i * 2}`, type: 'float32' })) },
-      ],
+      groups: [{ name: 'all', intervalMs: 1000, tags: Array.from({ length: TAGS }, (_, i) => ({ name: `T${i}`, address: `HR${i * 2}`, type: 'float32' })) }],
     })),
   };
   fs.writeFileSync(path.join(dir, 'gw.yaml'), YAML.stringify(gwConfig));
@@ -123,7 +121,9 @@ async function main() {
     const overruns = sum(statsAfter, (d) => d.groups[0]?.overruns ?? 0);
     const delays = window.map((r) => r.delay);
     const line = (k: string, v: string) => process.stdout.write(`  ${k.padEnd(44)} ${v}\n`);
-    process.stdout.write(`\nModbus → Sparkplug: ${DEVICES} devices × ${TAGS} float32 tags at 1 s (${os.cpus().length} cores, ${elapsed.toFixed(1)} s measured)\n`);
+    process.stdout.write(
+      `\nModbus → Sparkplug: ${DEVICES} devices × ${TAGS} float32 tags at 1 s (${os.cpus().length} cores, ${elapsed.toFixed(1)} s measured)\n`,
+    );
     line('tag values delivered per second', `${Math.round(values / elapsed)} (offered ${DEVICES * TAGS})`);
     line('DDATA messages per second', `${(window.length / elapsed).toFixed(1)}`);
     line('gateway CPU (one core = 100 %)', `${((cpu / elapsed) * 100).toFixed(1)} %`);

@@ -173,7 +173,12 @@ export class Gateway {
       runtime.log.error({ err, group }, 'read failed');
       return;
     }
-    if (runtime.driver.connection.state !== 'connected' && !runtime.up) return;
+    // A device is born upstream once it answers with a value: an open socket to a
+    // unit that never answers is not a device that is up.
+    if (!runtime.up && !samples.some((s) => s.quality === 'good')) {
+      this.applySamples(runtime, samples);
+      return;
+    }
     const updates = this.applySamples(runtime, samples);
     if (!runtime.up) {
       runtime.up = true;

@@ -23,3 +23,16 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
     opts.destination,
   );
 }
+
+/** A URL fit for a log line: any user info (`user:password@`) is replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = 'redacted';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//redacted@');
+  }
+}

@@ -15,6 +15,7 @@ import type { Clock } from '../clock.ts';
 import type { NorthboundConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
 import type { LiveValues } from '../live-values.ts';
+import { redactUrl } from '../log.ts';
 import { encodePayload, type MetricOut, SPARKPLUG_TYPE_OF, SparkplugType } from './codec.ts';
 import { decodeCommand, MalformedPayloadError } from './command-decoder.ts';
 import { deviceTopic, nodeTopic } from './topics.ts';
@@ -118,7 +119,7 @@ export class EdgeNode {
   status(): EdgeNodeStatus {
     return {
       state: this.state,
-      broker: this.opts.config.brokers[this.brokerIndex]?.url,
+      broker: redactUrl(this.opts.config.brokers[this.brokerIndex]?.url ?? ''),
       bdSeq: this.bdSeq,
       seq: this.seq,
       ...this.counters,
@@ -189,7 +190,7 @@ export class EdgeNode {
     this.bdSeq = (this.bdSeq + 1) % 256;
     this.opts.bdSeqStore.save(this.bdSeq);
     this.state = 'connecting';
-    this.log.info({ broker: broker.url, bdSeq: this.bdSeq }, 'connecting to broker');
+    this.log.info({ broker: redactUrl(broker.url), bdSeq: this.bdSeq }, 'connecting to broker');
     const client = mqtt.connect(broker.url, {
       clientId: cfg.clientId ?? `plexus-${cfg.groupId}-${cfg.edgeNodeId}`,
       username: broker.username,
@@ -212,7 +213,7 @@ export class EdgeNode {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('error', (err) => {
       this.lastError = err.message;
-      this.log.warn({ err: err.message, broker: broker.url }, 'broker connection error');
+      this.log.warn({ err: err.message, broker: redactUrl(broker.url) }, 'broker connection error');
     });
     client.on('close', () => {
       if (this.client !== client) return;
@@ -222,7 +223,7 @@ export class EdgeNode {
       client.end(true);
       this.state = 'disconnected';
       this.bornDevices.clear();
-      this.log.warn({ broker: broker.url }, 'broker connection closed');
+      this.log.warn({ broker: redactUrl(broker.url) }, 'broker connection closed');
       // A broker that never let us online is skipped for the next one in the list.
       if (!wasOnline) this.brokerIndex = (this.brokerIndex + 1) % cfg.brokers.length;
       else this.backoff.reset();

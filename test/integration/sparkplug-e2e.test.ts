@@ -59,6 +59,13 @@ function gatewayConfig(brokerUrl: string, simPort: number) {
           },
         ],
       },
+      {
+        // A unit the simulator does not serve: it never answers.
+        name: 'Silent',
+        protocol: 'modbus',
+        connection: { host: '127.0.0.1', port: simPort, unitId: 99, timeoutMs: 200 },
+        groups: [{ name: 'g', intervalMs: 100, tags: [{ name: 'X', address: 'HR0', type: 'uint16' }] }],
+      },
     ],
   });
 }
@@ -144,6 +151,15 @@ describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
         assert.equal(typeof metric.timestamp, 'number');
       }
     }
+  });
+
+  it('never births a unit that does not answer, and it does not slow the others down', async () => {
+    const from = host.messages.length;
+    await waitFor(() => gateway.deviceStatuses().find((d) => d.name === 'Silent')?.stats.timeouts, 'timeouts on the silent unit');
+    await waitFor(() => host.messages.slice(from).filter((m) => m.type === 'DDATA').length >= 10, 'ten DDATA from Press1 meanwhile');
+    assert.equal(host.of('DBIRTH', 'Silent').length, 0);
+    const silent = gateway.deviceValues('Silent')[0];
+    assert.deepEqual([silent?.quality, silent?.reason], ['bad', 'no response within 200 ms']);
   });
 
   it('keeps seq continuous through a wrap from 255 to 0', async () => {
