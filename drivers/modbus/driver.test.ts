@@ -46,7 +46,7 @@ const registers = (...words: number[]) => {
   const pdu = Buffer.alloc(2 + words.length * 2);
   pdu[0] = 3;
   pdu[1] = words.length * 2;
-  words.forEach((w, i) => pdu.writeUInt16BE(w, 2 + i * 2));
+  for (const [i, w] of words.entries()) pdu.writeUInt16BE(w, 2 + i * 2);
   return pdu;
 };
 
