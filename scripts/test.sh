@@ -3,6 +3,8 @@
 # (when missing), checks lint, format and types, then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# mosquitto lives in /usr/sbin, which is not on every user's PATH.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 need=()
 command -v mosquitto >/dev/null || need+=(mosquitto)

@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, tempDir, waitForPort } from './net.ts';
 
+/** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
+const MOSQUITTO = fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+
 export class Mosquitto {
   private child?: ChildProcess;
   port = 0;
@@ -15,7 +18,7 @@ export class Mosquitto {
     if (!this.port) this.port = await freePort();
     const conf = path.join(this.dir, 'mosquitto.conf');
     fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
-    const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';
     child.stderr?.on('data', (d) => {
