@@ -15,7 +15,8 @@ import type { Config, DeviceConfig } from './config/schema.ts';
 import { type Db, readMeta, writeMeta } from './database.ts';
 import { EventBus, type TagUpdate } from './events.ts';
 import { LiveValues } from './live-values.ts';
-import { buildPipeline, type TagPipeline } from './pipeline/pipeline.ts';
+import { type CompiledExpression, compileExpression, type ExprContext, InputError } from './pipeline/expression.ts';
+import { buildPipeline, computeSample, type TagPipeline } from './pipeline/pipeline.ts';
 import { GroupScheduler } from './scheduler/group-scheduler.ts';
 import { EdgeNode } from './sparkplug/edge-node.ts';
 
@@ -28,13 +29,20 @@ export interface GatewayOptions {
 
 interface DeviceRuntime {
   config: DeviceConfig;
-  driver: Driver;
+  driver?: Driver;
   log: Logger;
   schedulers: Map<string, GroupScheduler>;
   pipelines: Map<string, TagPipeline>;
+  /** Computed tags, in configuration order, with the tags they read. */
+  computed: { name: string; formula: CompiledExpression; references: string[] }[];
+  /** Reads another tag's current good value, for formulas. */
+  lookup: ExprContext['lookup'];
   /** True once the device has been read after its connection came up. */
   up: boolean;
 }
+
+/** How often aggregate windows are checked for closing when no value closes them. */
+const WINDOW_FLUSH_MS = 1000;
 
 export interface GatewayAddresses {
   api?: string;
@@ -49,6 +57,7 @@ export class Gateway {
   private readonly devices = new Map<string, DeviceRuntime>();
   private readonly simulators: { protocol: string; sim: RunningSimulator; port: number }[] = [];
   private broker?: EmbeddedBroker;
+  private flushTimer: unknown;
   private api?: FastifyInstance;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -58,10 +67,13 @@ export class Gateway {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log;
     this.bus = new EventBus(opts.log);
-    const enabled = opts.config.devices.filter((d) => d.enabled);
+    for (const device of opts.config.devices.filter((d) => d.enabled)) this.devices.set(device.name, this.buildRuntime(device));
     this.edgeNode = new EdgeNode({
       config: opts.config.northbound,
-      devices: enabled.map((d) => ({ name: d.name, tags: d.groups.flatMap((g) => g.tags) })),
+      devices: [...this.devices.values()].map((d) => ({
+        name: d.config.name,
+        tags: [...d.pipelines.entries()].flatMap(([name, p]) => [{ name, type: p.outputType }, ...p.aggregateMetrics]),
+      })),
       values: this.values,
       bdSeqStore: {
         load: () => {
@@ -91,7 +103,8 @@ export class Gateway {
     }
     this.bus.on(this, 'tag.updates', ({ device, updates }) => this.edgeNode.publishData(device, updates));
     this.edgeNode.start();
-    for (const device of config.devices.filter((d) => d.enabled)) await this.startDevice(device);
+    for (const runtime of this.devices.values()) await this.startDevice(runtime);
+    if ([...this.devices.values()].some((d) => [...d.pipelines.values()].some((p) => p.aggregateMetrics.length > 0))) this.scheduleWindowFlush();
     if (config.api.enabled) {
       this.api = buildApp(this);
       const url = await this.api.listen({ host: config.api.host, port: config.api.port });
@@ -102,11 +115,11 @@ export class Gateway {
 
   async stop(): Promise<void> {
     await this.api?.close();
+    this.clock.clearTimeout(this.flushTimer);
     for (const runtime of this.devices.values()) {
       for (const s of runtime.schedulers.values()) s.stop();
-      await runtime.driver.stop();
+      await runtime.driver?.stop();
     }
-    this.devices.clear();
     await this.edgeNode.stop();
     this.bus.removeOwner(this);
     for (const { sim } of this.simulators.splice(0)) await sim.stop();
@@ -117,8 +130,8 @@ export class Gateway {
     return [...this.devices.values()].map((d) => ({
       name: d.config.name,
       protocol: d.config.protocol,
-      connection: d.driver.connection,
-      stats: d.driver.stats(),
+      connection: d.driver?.connection ?? { state: 'stopped' },
+      stats: d.driver?.stats(),
       groups: [...d.schedulers.entries()].map(([name, s]) => ({ name, ...s.stats })),
     }));
   }
@@ -127,22 +140,64 @@ export class Gateway {
     return this.values.device(name);
   }
 
-  private async startDevice(config: DeviceConfig): Promise<void> {
+  /** Builds a device's pipelines once, when the configuration is applied. */
+  private buildRuntime(config: DeviceConfig): DeviceRuntime {
+    const lookup = (tag: string) => {
+      const u = this.values.get(config.name, tag);
+      if (u?.quality !== 'good' || u.value === null) throw new InputError(`input "${tag}" has no good value${u?.reason ? ` (${u.reason})` : ''}`);
+      if (typeof u.value === 'string') throw new InputError(`input "${tag}" is not a number`);
+      return typeof u.value === 'bigint' ? Number(u.value) : u.value;
+    };
+    const tags = config.groups.flatMap((g) => g.tags);
+    return {
+      config,
+      log: this.log.child({ device: config.name }),
+      schedulers: new Map(),
+      pipelines: new Map(tags.map((t) => [t.name, buildPipeline(t, { lookup })])),
+      computed: tags.flatMap((t) => {
+        if (t.compute === undefined) return [];
+        const formula = compileExpression(t.compute);
+        return [{ name: t.name, formula, references: formula.references }];
+      }),
+      lookup,
+      up: false,
+    };
+  }
+
+  private async startDevice(runtime: DeviceRuntime): Promise<void> {
+    const { config } = runtime;
     const plugin = driverPlugins[config.protocol];
     if (!plugin) throw new Error(`unknown protocol ${config.protocol}`);
-    const log = this.log.child({ device: config.name });
-    const pipelines = new Map(config.groups.flatMap((g) => g.tags.map((t) => [t.name, buildPipeline()] as const)));
-    const runtime: DeviceRuntime = { config, log, schedulers: new Map(), pipelines, up: false } as DeviceRuntime;
-    runtime.driver = await plugin.create(
-      { name: config.name, connection: config.connection, groups: config.groups },
-      { log, clock: this.clock, onStateChange: (state) => this.onDeviceState(runtime, state) },
+    // Computed tags have no address: the driver never sees them.
+    const groups = config.groups.map((g) => ({
+      name: g.name,
+      tags: g.tags.flatMap((t) => (t.address === undefined ? [] : [{ name: t.name, address: t.address, type: t.type, byteOrder: t.byteOrder }])),
+    }));
+    const driver = await plugin.create(
+      { name: config.name, connection: config.connection, groups },
+      { log: runtime.log, clock: this.clock, onStateChange: (state) => this.onDeviceState(runtime, state) },
     );
-    for (const group of config.groups) {
-      runtime.schedulers.set(group.name, new GroupScheduler(group.intervalMs, () => this.poll(runtime, group.name), this.clock));
+    runtime.driver = driver;
+    for (const group of groups) {
+      if (group.tags.length === 0) continue;
+      const g = config.groups.find((x) => x.name === group.name) as DeviceConfig['groups'][number];
+      runtime.schedulers.set(group.name, new GroupScheduler(g.intervalMs, () => this.poll(runtime, driver, group.name), this.clock));
     }
-    this.devices.set(config.name, runtime);
-    runtime.driver.start();
+    driver.start();
     for (const s of runtime.schedulers.values()) s.start();
+  }
+
+  private scheduleWindowFlush() {
+    this.flushTimer = this.clock.setTimeout(() => {
+      const now = this.clock.now();
+      for (const runtime of this.devices.values()) {
+        const out: TagUpdate[] = [];
+        for (const p of runtime.pipelines.values()) p.flush(now, out);
+        this.values.update(runtime.config.name, out);
+        this.report(runtime, out);
+      }
+      this.scheduleWindowFlush();
+    }, WINDOW_FLUSH_MS);
   }
 
   private onDeviceState(runtime: DeviceRuntime, state: ConnectionState) {
@@ -164,11 +219,11 @@ export class Gateway {
     this.edgeNode.deviceDown(name);
   }
 
-  private async poll(runtime: DeviceRuntime, group: string): Promise<void> {
-    if (runtime.driver.connection.state !== 'connected') return;
+  private async poll(runtime: DeviceRuntime, driver: Driver, group: string): Promise<void> {
+    if (driver.connection.state !== 'connected') return;
     let samples: Sample[];
     try {
-      samples = await runtime.driver.read(group);
+      samples = await driver.read(group);
     } catch (err) {
       runtime.log.error({ err, group }, 'read failed');
       return;
@@ -183,18 +238,32 @@ export class Gateway {
     if (!runtime.up) {
       runtime.up = true;
       this.edgeNode.deviceUp(runtime.config.name); // DBIRTH carries these values
-    } else if (updates.length > 0) {
-      this.bus.emit('tag.updates', { device: runtime.config.name, updates });
+    } else {
+      this.report(runtime, updates);
     }
   }
 
+  /** Runs samples through their pipelines, then the computed tags that read what changed. */
   private applySamples(runtime: DeviceRuntime, samples: Sample[]): TagUpdate[] {
     const updates: TagUpdate[] = [];
-    for (const sample of samples) {
-      const update = runtime.pipelines.get(sample.tag)?.process(sample);
-      if (update) updates.push(update);
-    }
+    for (const sample of samples) runtime.pipelines.get(sample.tag)?.process(sample, updates);
     this.values.update(runtime.config.name, updates);
+    if (runtime.computed.length === 0 || updates.length === 0) return updates;
+    const changed = new Set(updates.map((u) => u.tag));
+    const now = this.clock.now();
+    for (const c of runtime.computed) {
+      if (!c.references.some((r) => changed.has(r))) continue;
+      const from = updates.length;
+      runtime.pipelines.get(c.name)?.process(computeSample(c.name, c.formula, runtime.lookup, now), updates);
+      const added = updates.slice(from);
+      this.values.update(runtime.config.name, added);
+      for (const u of added) changed.add(u.tag);
+    }
     return updates;
+  }
+
+  /** Hands updates to the live cache's listeners and the Sparkplug side (only while the device is up). */
+  private report(runtime: DeviceRuntime, updates: TagUpdate[]) {
+    if (updates.length > 0 && runtime.up) this.bus.emit('tag.updates', { device: runtime.config.name, updates });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { BYTE_ORDERS, DATA_TYPES } from '../../drivers/contract.ts';
+import { PipelineProperties } from '../pipeline/schema.ts';
 
 export const CONFIG_VERSION = 1;
 
@@ -17,12 +18,13 @@ const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200
 export const TagSchema = Type.Object(
   {
     name: Name('Metric name of the tag; unique within its device. `group/tag` paths are fine.'),
-    address: Type.String({ minLength: 1, maxLength: 500, description: 'Address in the protocol syntax' }),
+    address: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Address in the protocol syntax (none for a computed tag)' })),
     type: StringEnum([...DATA_TYPES], { description: 'Data type' }),
     access: StringEnum(['read', 'readwrite'], { default: 'read' }),
     byteOrder: Type.Optional(StringEnum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" })),
     unit: Type.Optional(Type.String({ maxLength: 50 })),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
+    ...PipelineProperties,
   },
   { additionalProperties: false },
 );

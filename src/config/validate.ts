@@ -6,7 +6,8 @@ import type { DriverPlugin } from '../../drivers/contract.ts';
 import { driverPlugins } from '../../drivers/registry.ts';
 import { simulatorPlugins } from '../../simulators/registry.ts';
 import { ConfigError, type ErrorDetail } from '../errors.ts';
-import { CONFIG_VERSION, type Config, ConfigSchema } from './schema.ts';
+import { buildPipeline, PipelineConfigError } from '../pipeline/pipeline.ts';
+import { CONFIG_VERSION, type Config, ConfigSchema, type TagConfig } from './schema.ts';
 import { schemaErrors } from './schema-errors.ts';
 
 const SPARKPLUG_FORBIDDEN = /[+/#]/;
@@ -27,7 +28,7 @@ function checkUnique(details: ErrorDetail[], path: string, names: string[], what
 }
 
 /** Checks a schema cannot express: unique names, Sparkplug ids, protocol settings and addresses. */
-function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>): ErrorDetail[] {
+function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, schemaValid: boolean): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   checkSparkplugId(details, 'northbound.groupId', config.northbound.groupId);
   checkSparkplugId(details, 'northbound.edgeNodeId', config.northbound.edgeNodeId);
@@ -54,6 +55,8 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>): 
       if (other) details.push({ path: `${path}.name`, message: `duplicate tag name "${tag.name}" in device "${device.name}" (also at ${other})` });
       else tagNames.set(tag.name, path);
     }
+    // Pipelines are built from schema-valid steps only.
+    if (schemaValid) details.push(...pipelineErrors(tags, tagNames));
     const plugin = plugins[device.protocol];
     if (!plugin) {
       details.push({ path: `${at}.protocol`, message: `unknown protocol "${device.protocol}"; known: ${Object.keys(plugins).join(', ')}` });
@@ -63,7 +66,8 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>): 
     details.push(...connectionErrors);
     if (connectionErrors.length > 0) return;
     for (const { tag, path } of tags) {
-      const problem = plugin.checkTag(tag, device.connection);
+      if (tag.address === undefined) continue;
+      const problem = plugin.checkTag({ ...tag, address: tag.address }, device.connection);
       if (problem) details.push({ path: `${path}.address`, message: problem });
     }
   });
@@ -75,6 +79,29 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>): 
         message: `no bundled simulator for "${sim.protocol}"; known: ${Object.keys(simulatorPlugins).join(', ')}`,
       });
     else details.push(...schemaErrors(simulator.configSchema, sim.config, `simulators[${i}].config`));
+  }
+  return details;
+}
+
+/** Each tag's pipeline must build, and its formulas may name only tags of the same device. */
+function pipelineErrors(tags: { tag: TagConfig; path: string }[], names: Map<string, string>): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  for (const { tag, path } of tags) {
+    if (tag.address === undefined && tag.compute === undefined) {
+      details.push({ path: `${path}.address`, message: 'is required (or a compute formula, for a computed tag)' });
+    } else if (tag.address !== undefined && tag.compute !== undefined) {
+      details.push({ path: `${path}.compute`, message: 'a computed tag has no address: remove one of the two' });
+    }
+    try {
+      const pipeline = buildPipeline(tag, { lookup: () => 0 });
+      for (const ref of pipeline.references) {
+        if (!names.has(ref))
+          details.push({ path: `${path}.${tag.compute ? 'compute' : 'steps'}`, message: `the formula refers to "${ref}", which is not a tag of this device` });
+      }
+    } catch (err) {
+      if (!(err instanceof PipelineConfigError)) throw err;
+      details.push({ path: `${path}.${err.where}`, message: err.message });
+    }
   }
   return details;
 }
@@ -97,7 +124,7 @@ function isCheckable(doc: Record<string, unknown>): boolean {
           Array.isArray(g.tags) &&
           g.tags.every(
             (t: Record<string, unknown>) =>
-              t && typeof t === 'object' && typeof t.name === 'string' && typeof t.address === 'string' && typeof t.type === 'string',
+              t && typeof t === 'object' && typeof t.name === 'string' && typeof t.type === 'string' && Array.isArray(t.steps) && Array.isArray(t.aggregates),
           ),
       );
     }) &&
@@ -128,7 +155,7 @@ export function validateConfig(document: unknown, plugins: Record<string, Driver
   const details = schemaErrors(ConfigSchema, doc);
   // Semantic checks run on a schema-valid skeleton only, but tag-level schema errors
   // should not hide address errors elsewhere: check what has the right shape.
-  if (isCheckable(doc)) details.push(...semanticErrors(doc as Config, plugins));
+  if (isCheckable(doc)) details.push(...semanticErrors(doc as Config, plugins, details.length === 0));
   if (details.length > 0) throw new ConfigError(`invalid configuration: ${details.length} error(s)`, details);
   return deepFreeze(doc as Config);
 }

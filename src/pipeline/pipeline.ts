@@ -1,25 +1,207 @@
 /**
- * A tag's pipeline, built once when the configuration is applied. For now it
- * holds report by exception: a sample goes on only when its value, quality or
- * reason differs from the last one that went on.
+ * A tag's pipeline, built once when the configuration is applied:
+ * transform steps → valid range → aggregate windows → filters (report by
+ * exception, deadband, minimum interval) → the update that is reported.
+ * Failed reads become bad values (or the last good one, marked stale).
  */
-import type { Sample } from '../../drivers/contract.ts';
+import type { DataType, Sample, TagValue } from '../../drivers/contract.ts';
+import type { TagConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
+import { compileExpression, type ExprContext, type ExprValue, InputError } from './expression.ts';
+import type { AggregateFunction } from './schema.ts';
+import { buildStep, type Step } from './steps.ts';
+import { coerce, isNumericType, toNumber, ValueError } from './values.ts';
+import { TumblingWindow } from './window.ts';
 
-export interface TagPipeline {
-  /** Returns the update to report, or undefined when there is nothing new. */
-  process(sample: Sample): TagUpdate | undefined;
+export interface PipelineDeps {
+  /** The current good value of another tag of the device; throws InputError when it has none. */
+  lookup: ExprContext['lookup'];
 }
 
-export function buildPipeline(): TagPipeline {
+/** Where in the tag's configuration a problem is (`steps[2]`, `deadband`, …) and what it is. */
+export class PipelineConfigError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class NotInvertibleError extends Error {}
+
+export interface AggregateMetric {
+  name: string;
+  type: DataType;
+}
+
+export interface TagPipeline {
+  readonly outputType: DataType;
+  readonly aggregateMetrics: readonly AggregateMetric[];
+  /** Tags this tag's formulas read. */
+  readonly references: readonly string[];
+  /** Pushes what should be reported (the tag's update and closed windows) onto `out`. */
+  process(sample: Sample, out: TagUpdate[]): void;
+  /** Closes aggregate windows that ended at least `graceMs` before `now`. */
+  flush(now: number, out: TagUpdate[], graceMs?: number): void;
+  /** The raw value to write for `value` (inverse of the transform); throws NotInvertibleError or ValueError. */
+  toRaw(value: TagValue): TagValue;
+}
+
+const aggregateName = (tag: string, fn: AggregateFunction, windowS: number) => `${tag}/${fn}_${windowS}s`;
+
+export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
+  const steps: Step[] = [];
+  const references = new Set<string>();
+  let type: DataType = tag.type;
+  tag.steps.forEach((cfg, i) => {
+    try {
+      const step = buildStep(cfg, type);
+      if (cfg.kind === 'expression') for (const r of compileExpression(cfg.formula).references) references.add(r);
+      steps.push(step);
+      type = step.outputType;
+    } catch (err) {
+      throw new PipelineConfigError(`steps[${i}]`, (err as Error).message);
+    }
+  });
+  const outputType = type;
+  if (tag.compute !== undefined) {
+    let compiled: ReturnType<typeof compileExpression>;
+    try {
+      compiled = compileExpression(tag.compute);
+    } catch (err) {
+      throw new PipelineConfigError('compute', (err as Error).message);
+    }
+    if (compiled.usesValue) throw new PipelineConfigError('compute', 'a computed tag has no value of its own: name the tags it is computed from');
+    for (const r of compiled.references) references.add(r);
+  }
+  if (references.has(tag.name)) throw new PipelineConfigError(tag.compute ? 'compute' : 'steps', `the formula refers to the tag itself ("${tag.name}")`);
+
+  const numericOut = isNumericType(outputType);
+  if (tag.aggregates.length > 0 && !numericOut) throw new PipelineConfigError('aggregates', `aggregates need a numeric value, not ${outputType}`);
+  if (tag.deadband && !numericOut) throw new PipelineConfigError('deadband', `a deadband needs a numeric value, not ${outputType}`);
+
+  let deadbandOf: ((last: number) => number) | undefined;
+  if (tag.deadband) {
+    const { mode, value } = tag.deadband;
+    if (mode === 'absolute') deadbandOf = () => value;
+    else if (mode === 'percentOfLast') deadbandOf = (last) => (Math.abs(last) * value) / 100;
+    else {
+      const map = tag.steps.find((s) => s.kind === 'map');
+      const range = tag.deadband.range ?? (map?.kind === 'map' ? { min: map.engMin, max: map.engMax } : undefined);
+      if (!range) throw new PipelineConfigError('deadband', 'percentOfRange needs deadband.range or a map step to take the range from');
+      const band = (Math.abs(range.max - range.min) * value) / 100;
+      deadbandOf = () => band;
+    }
+  }
+
+  const windows = tag.aggregates.map((a) => ({ window: new TumblingWindow(a.windowS * 1000, a.functions), config: a }));
+  const aggregateMetrics: AggregateMetric[] = tag.aggregates.flatMap((a) =>
+    a.functions.map((fn) => ({ name: aggregateName(tag.name, fn, a.windowS), type: (fn === 'count' ? 'uint32' : 'float64') as DataType })),
+  );
+
+  const validMin = tag.validRange?.min ?? Number.NEGATIVE_INFINITY;
+  const validMax = tag.validRange?.max ?? Number.POSITIVE_INFINITY;
+  const stale = tag.onBadRead === 'stale';
+  const rbe = tag.reportByException;
+  const minInterval = tag.minIntervalMs ?? 0;
+  const lookup = deps.lookup;
+  let lastGood: TagValue | undefined;
   let last: TagUpdate | undefined;
-  return {
-    process(sample) {
-      if (last && Object.is(last.value, sample.value) && last.quality === sample.quality && last.reason === sample.reason) {
-        return undefined;
+
+  function emitWindows(results: ReturnType<TumblingWindow['add']>, config: (typeof tag.aggregates)[number], out: TagUpdate[]) {
+    for (const r of results) {
+      for (const fn of config.functions) {
+        const name = aggregateName(tag.name, fn, config.windowS);
+        const v = r.values[fn];
+        out.push(
+          v === undefined
+            ? { tag: name, value: null, quality: 'bad', reason: 'no good value in the window', sourceTs: r.end }
+            : { tag: name, value: v, quality: 'good', sourceTs: r.end },
+        );
       }
-      last = { tag: sample.tag, value: sample.value, quality: sample.quality, reason: sample.reason, sourceTs: sample.sourceTs };
-      return last;
+    }
+  }
+
+  return {
+    outputType,
+    aggregateMetrics,
+    references: [...references],
+
+    process(sample, out) {
+      let value: TagValue | null = null;
+      let quality = sample.quality;
+      let reason = sample.reason;
+      if (quality === 'good' && sample.value !== null) {
+        try {
+          let v: TagValue = sample.value;
+          for (const step of steps) v = step.apply(v, lookup);
+          value = coerce(v, outputType);
+          if (numericOut) {
+            const n = toNumber(value);
+            if (n < validMin || n > validMax) {
+              quality = 'bad';
+              reason = `${n} is outside the valid range [${validMin}, ${validMax}]`;
+            }
+          }
+        } catch (err) {
+          if (!(err instanceof InputError || err instanceof ValueError || err instanceof RangeError)) throw err;
+          value = null;
+          quality = 'bad';
+          reason = err.message;
+        }
+      } else if (quality === 'good') {
+        quality = 'bad';
+        reason = 'no value';
+      }
+      if (quality === 'good') lastGood = value as TagValue;
+      else if (quality === 'bad' && value === null && stale && lastGood !== undefined) {
+        value = lastGood;
+        quality = 'stale';
+      }
+
+      for (const { window, config } of windows) {
+        emitWindows(window.add(sample.sourceTs, quality === 'good' ? toNumber(value as TagValue) : undefined), config, out);
+      }
+
+      if (last && last.quality === quality && last.reason === reason) {
+        const sameValue = last.value === value || (typeof value === 'number' && Number.isNaN(value) && Number.isNaN(last.value as number));
+        if (rbe && sameValue) return;
+        if (quality === 'good' && deadbandOf && last.value !== null && value !== null) {
+          const previous = toNumber(last.value);
+          if (Math.abs(toNumber(value) - previous) <= deadbandOf(previous)) return;
+        }
+        if (minInterval > 0 && sample.sourceTs - last.sourceTs < minInterval) return;
+      }
+      last = { tag: tag.name, value, quality, reason, sourceTs: sample.sourceTs };
+      out.push(last);
+    },
+
+    flush(now, out, graceMs = 2000) {
+      for (const { window, config } of windows) emitWindows(window.closeUntil(now - graceMs), config, out);
+    },
+
+    toRaw(value) {
+      if (tag.compute !== undefined) throw new NotInvertibleError(`${tag.name} is a computed tag: there is nothing on the device to write`);
+      let v: TagValue = coerce(value, outputType);
+      for (let i = steps.length - 1; i >= 0; i--) {
+        const step = steps[i] as Step;
+        if (!step.inverse) throw new NotInvertibleError(`the step "${step.describe}" cannot be inverted, so ${tag.name} cannot be written`);
+        v = step.inverse(v);
+      }
+      return coerce(v, tag.type);
     },
   };
+}
+
+/** Evaluates a computed tag's formula into a sample (bad, with the reason, when an input is bad). */
+export function computeSample(tag: string, formula: ReturnType<typeof compileExpression>, lookup: ExprContext['lookup'], ts: number): Sample {
+  try {
+    const value: ExprValue = formula.evaluate({ value: Number.NaN, lookup });
+    if (typeof value === 'number' && !Number.isFinite(value)) return { tag, value: null, quality: 'bad', reason: `formula gave ${value}`, sourceTs: ts };
+    return { tag, value, quality: 'good', sourceTs: ts };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return { tag, value: null, quality: 'bad', reason: err.message, sourceTs: ts };
+  }
 }

@@ -155,7 +155,7 @@ describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
 
   it('never births a unit that does not answer, and it does not slow the others down', async () => {
     const from = host.messages.length;
-    await waitFor(() => gateway.deviceStatuses().find((d) => d.name === 'Silent')?.stats.timeouts, 'timeouts on the silent unit');
+    await waitFor(() => gateway.deviceStatuses().find((d) => d.name === 'Silent')?.stats?.timeouts, 'timeouts on the silent unit');
     await waitFor(() => host.messages.slice(from).filter((m) => m.type === 'DDATA').length >= 10, 'ten DDATA from Press1 meanwhile');
     assert.equal(host.of('DBIRTH', 'Silent').length, 0);
     const silent = gateway.deviceValues('Silent')[0];

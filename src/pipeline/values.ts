@@ -1,0 +1,60 @@
+/** Conversions between tag values and data types, shared by steps and the write path. */
+import type { DataType, TagValue } from '../../drivers/contract.ts';
+
+export const isNumericType = (t: DataType) => t !== 'bool' && t !== 'string';
+export const isIntegerType = (t: DataType) => /int/.test(t);
+
+const INT_RANGE: Partial<Record<DataType, [bigint, bigint]>> = {
+  int16: [-32768n, 32767n],
+  uint16: [0n, 65535n],
+  int32: [-2147483648n, 2147483647n],
+  uint32: [0n, 4294967295n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+export class ValueError extends Error {}
+
+export function toNumber(v: TagValue): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const n = Number(v);
+  if (v.trim() === '' || Number.isNaN(n)) throw new ValueError(`"${v}" is not a number`);
+  return n;
+}
+
+/** Converts a value to a type, refusing what does not fit (40000 into int16, "maybe" into bool). */
+export function coerce(v: TagValue, type: DataType): TagValue {
+  switch (type) {
+    case 'string':
+      return typeof v === 'string' ? v : String(v);
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'string') {
+        const s = v.trim().toLowerCase();
+        if (s === 'true' || s === '1') return true;
+        if (s === 'false' || s === '0') return false;
+        throw new ValueError(`"${v}" is not a boolean`);
+      }
+      return toNumber(v) !== 0;
+    case 'float32':
+    case 'float64': {
+      const n = toNumber(v);
+      if (type === 'float32' && Number.isFinite(n) && Math.abs(n) > 3.4028234663852886e38) throw new ValueError(`${n} does not fit float32`);
+      return n;
+    }
+    default: {
+      const range = INT_RANGE[type] as [bigint, bigint];
+      let big: bigint;
+      if (typeof v === 'bigint') big = v;
+      else {
+        const n = toNumber(v);
+        if (!Number.isFinite(n)) throw new ValueError(`${n} does not fit ${type}`);
+        big = BigInt(Math.round(n));
+      }
+      if (big < range[0] || big > range[1]) throw new ValueError(`${v} does not fit ${type} (${range[0]}..${range[1]})`);
+      return type === 'int64' || type === 'uint64' ? big : Number(big);
+    }
+  }
+}
