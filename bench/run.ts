@@ -1,145 +1,23 @@
 /**
- * `npm run bench`: one Modbus simulator serving 10 devices (unit ids) × 1,000
- * float32 tags, every value changing every poll, polled every 1 s by the
- * gateway (a child process running the built package), published to a real
- * Mosquitto and counted by a decoding subscriber in this process.
- * Prints tag values per second delivered, the gateway's CPU and RSS, Modbus
- * requests per poll cycle against the minimum, and the delay from poll start
- * to receipt at the subscriber.
+ * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
+ * Names: pipeline, modbus.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import mqtt from 'mqtt';
-import YAML from 'yaml';
-import { Mosquitto } from '../test/helpers/mosquitto.ts';
-import { freePort, tempDir, waitForPort } from '../test/helpers/net.ts';
-import { waitFor } from '../test/helpers/wait.ts';
+import { benchModbusSparkplug } from './modbus-sparkplug.ts';
+import { benchPipeline } from './pipeline.ts';
 
-const require = createRequire(import.meta.url);
-const sparkplug = require('sparkplug-payload').get('spBv1.0');
+const benches: Record<string, () => void | Promise<void>> = { pipeline: benchPipeline, modbus: benchModbusSparkplug };
 
-const DEVICES = 10;
-const TAGS = 1000;
-const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
-const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 20);
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[Math.floor((s.length - 1) / 2)] as number) : Number.NaN;
-};
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s[Math.min(s.length - 1, Math.floor(p * s.length))] as number) : Number.NaN;
-};
-
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
-}
-function rssMiB(pid: number): number {
-  const line = fs
-    .readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.match(/\d+/)?.[0] ?? 0) / 1024;
-}
-
-async function main() {
-  const dir = tempDir('plexus-bench-');
-  const mosquitto = await new Mosquitto().start();
-  const simPort = await freePort();
-  const apiPort = await freePort();
-  const simConfig = {
-    units: Array.from({ length: DEVICES }, (_, u) => ({
-      id: u + 1,
-      points: [{ area: 'holding', address: 0, type: 'float32', count: TAGS, generator: { kind: 'sine', min: 0, max: 1000, periodMs: 60_000 } }],
-    })),
-  };
-  fs.writeFileSync(path.join(dir, 'sim.yaml'), YAML.stringify(simConfig));
-  const gwConfig = {
-    northbound: { groupId: 'Bench', edgeNodeId: 'bench-node', brokers: [{ url: mosquitto.url }] },
-    api: { port: apiPort },
-    devices: Array.from({ length: DEVICES }, (_, u) => ({
-      name: `Meter${u + 1}`,
-      protocol: 'modbus',
-      connection: { host: '127.0.0.1', port: simPort, unitId: u + 1 },
-      groups: [{ name: 'all', intervalMs: 1000, tags: Array.from({ length: TAGS }, (_, i) => ({ name: `T${i}`, address: `HR${i * 2}`, type: 'float32' })) }],
-    })),
-  };
-  fs.writeFileSync(path.join(dir, 'gw.yaml'), YAML.stringify(gwConfig));
-
-  const children: ChildProcess[] = [];
-  const main = path.resolve('dist/src/main.js');
-  const sim = spawn(process.execPath, [main, 'simulate', 'modbus', '--config', path.join(dir, 'sim.yaml'), '--port', String(simPort)], { stdio: 'ignore' });
-  children.push(sim);
-  await waitForPort(simPort);
-
-  const received: { at: number; values: number; delay: number }[] = [];
-  const sub = await mqtt.connectAsync(mosquitto.url);
-  sub.on('message', (topic, payload) => {
-    if (!topic.includes('/DDATA/')) return;
-    const at = Date.now();
-    const decoded = sparkplug.decodePayload(payload);
-    let first = Number.POSITIVE_INFINITY;
-    for (const m of decoded.metrics) first = Math.min(first, Number(m.timestamp));
-    received.push({ at, values: decoded.metrics.length, delay: at - first });
-  });
-  await sub.subscribeAsync('spBv1.0/Bench/#', { qos: 0 });
-
-  const gw = spawn(process.execPath, [main, 'start', '--config', path.join(dir, 'gw.yaml'), '--data-dir', path.join(dir, 'data')], {
-    stdio: 'ignore',
-    env: { ...process.env, PLEXUS_LOG_LEVEL: 'warn' },
-  });
-  children.push(gw);
-  const pid = gw.pid as number;
+const chosen = process.argv.slice(2);
+for (const name of chosen.length ? chosen : Object.keys(benches)) {
+  const bench = benches[name];
+  if (!bench) {
+    process.stderr.write(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}\n`);
+    process.exit(2);
+  }
   try {
-    await waitFor(() => received.length > 0, 'the first DDATA', 30_000);
-    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-    const statsBefore = await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/devices`)).json();
-    const cpu0 = cpuSeconds(pid);
-    const t0 = Date.now();
-    const from = received.length;
-    const rss: number[] = [];
-    while (Date.now() - t0 < MEASURE_S * 1000) {
-      rss.push(rssMiB(pid));
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const elapsed = (Date.now() - t0) / 1000;
-    const cpu = cpuSeconds(pid) - cpu0;
-    const statsAfter = await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/devices`)).json();
-    const window = received.slice(from);
-    const values = window.reduce((n, r) => n + r.values, 0);
-    type DeviceStatus = { stats: { requests: number }; groups: { cycles: number; overruns: number }[] };
-    const sum = (list: DeviceStatus[], f: (d: DeviceStatus) => number) => list.reduce((n, d) => n + f(d), 0);
-    const requests = sum(statsAfter, (d) => d.stats.requests) - sum(statsBefore, (d) => d.stats.requests);
-    const cycles = (sum(statsAfter, (d) => d.groups[0]?.cycles ?? 0) - sum(statsBefore, (d) => d.groups[0]?.cycles ?? 0)) / DEVICES;
-    const overruns = sum(statsAfter, (d) => d.groups[0]?.overruns ?? 0);
-    const delays = window.map((r) => r.delay);
-    const line = (k: string, v: string) => process.stdout.write(`  ${k.padEnd(44)} ${v}\n`);
-    process.stdout.write(
-      `\nModbus → Sparkplug: ${DEVICES} devices × ${TAGS} float32 tags at 1 s (${os.cpus().length} cores, ${elapsed.toFixed(1)} s measured)\n`,
-    );
-    line('tag values delivered per second', `${Math.round(values / elapsed)} (offered ${DEVICES * TAGS})`);
-    line('DDATA messages per second', `${(window.length / elapsed).toFixed(1)}`);
-    line('gateway CPU (one core = 100 %)', `${((cpu / elapsed) * 100).toFixed(1)} %`);
-    line('gateway RSS median / max', `${median(rss).toFixed(0)} MiB / ${Math.max(...rss).toFixed(0)} MiB`);
-    line('Modbus requests per poll cycle', `${(requests / cycles).toFixed(1)} (minimum ${DEVICES * Math.ceil(TAGS / 62)}: 62 float32 per request)`);
-    line('poll overruns', String(overruns));
-    line('poll start → subscriber, median / p99', `${median(delays)} ms / ${percentile(delays, 0.99)} ms`);
-  } finally {
-    for (const c of children) c.kill('SIGKILL');
-    await sub.endAsync(true);
-    await mosquitto.dispose();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await bench();
+  } catch (err) {
+    process.stderr.write(`benchmark ${name} failed: ${(err as Error).stack ?? err}\n`);
+    process.exitCode = 1;
   }
 }
-
-main().catch((err) => {
-  process.stderr.write(`benchmark failed: ${err.stack ?? err}\n`);
-  process.exitCode = 1;
-});

@@ -7,7 +7,8 @@ import type { TagUpdate } from '../events.ts';
 import { compileExpression, InputError } from './expression.ts';
 import { buildPipeline, computeSample, NotInvertibleError, PipelineConfigError } from './pipeline.ts';
 
-const makeTag = (partial: Partial<TagConfig> & Record<string, unknown>): TagConfig =>
+/** A tag as written in a configuration file; the schema fills in the defaults. */
+const makeTag = (partial: Record<string, unknown>): TagConfig =>
   assertSchema<TagConfig>(TagSchema, { name: 'T', address: 'HR0', type: 'int16', ...partial }, 'tag');
 
 const others = new Map<string, number>([['a', 5]]);
@@ -33,7 +34,7 @@ function run(tag: TagConfig, samples: ({ ts: number; v: TagValue } | { ts: numbe
 const values = (updates: TagUpdate[]) => updates.map((u) => (u.quality === 'good' ? u.value : `${u.quality}:${u.value}:${u.reason}`));
 
 describe('pipeline steps', () => {
-  const table: [string, Partial<TagConfig> & Record<string, unknown>, TagValue, TagValue | string][] = [
+  const table: [string, Record<string, unknown>, TagValue, TagValue | string][] = [
     ['scale', { steps: [{ kind: 'scale', factor: 0.1, offset: 2 }] }, 100, 12],
     ['map', { steps: [{ kind: 'map', rawMin: 0, rawMax: 27648, engMin: 0, engMax: 100 }] }, 13824, 50],
     ['clamp', { steps: [{ kind: 'clamp', min: 0, max: 50 }] }, 70, 50],
@@ -69,7 +70,7 @@ describe('pipeline steps', () => {
     assert.equal(buildPipeline(makeTag({}), { lookup }).outputType, 'int16');
   });
 
-  const badConfigs: [string, Partial<TagConfig> & Record<string, unknown>, string, RegExp][] = [
+  const badConfigs: [string, Record<string, unknown>, string, RegExp][] = [
     ['invert on a number', { steps: [{ kind: 'invert' }] }, 'steps[0]', /invert needs a bool, not int16/],
     ['bit of a float', { type: 'float32', steps: [{ kind: 'bit', bit: 1 }] }, 'steps[0]', /bit needs an integer/],
     ['a broken formula', { steps: [{ kind: 'expression', formula: 'value +* 2' }] }, 'steps[0]', /unexpected "\*" \(at position 8\)/],
@@ -182,10 +183,10 @@ describe('pipeline filters', () => {
 });
 
 describe('pipeline aggregates', () => {
-  const all = ['min', 'max', 'avg', 'twa', 'sum', 'count', 'first', 'last', 'stddev'];
+  const all = ['min', 'max', 'avg', 'twa', 'sum', 'count', 'first', 'last', 'stddev'] as const;
 
   it('computes every function over a wall-clock window, across a gap of bad quality', () => {
-    const tag = makeTag({ type: 'float32', aggregates: [{ windowS: 10, functions: all }] });
+    const tag = makeTag({ type: 'float32', aggregates: [{ windowS: 10, functions: [...all] }] });
     const out = run(tag, [
       { ts: 100_000, v: 10 },
       { ts: 102_000, v: 20 },

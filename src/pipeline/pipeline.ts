@@ -4,7 +4,7 @@
  * exception, deadband, minimum interval) → the update that is reported.
  * Failed reads become bad values (or the last good one, marked stale).
  */
-import type { DataType, Sample, TagValue } from '../../drivers/contract.ts';
+import type { DataType, Quality, Sample, TagValue } from '../../drivers/contract.ts';
 import type { TagConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
 import { compileExpression, type ExprContext, type ExprValue, InputError } from './expression.ts';
@@ -100,14 +100,21 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
     a.functions.map((fn) => ({ name: aggregateName(tag.name, fn, a.windowS), type: (fn === 'count' ? 'uint32' : 'float64') as DataType })),
   );
 
+  const floatOut = outputType === 'float64' || outputType === 'float32';
+  const hasValidRange = numericOut && tag.validRange !== undefined;
   const validMin = tag.validRange?.min ?? Number.NEGATIVE_INFINITY;
   const validMax = tag.validRange?.max ?? Number.POSITIVE_INFINITY;
   const stale = tag.onBadRead === 'stale';
   const rbe = tag.reportByException;
   const minInterval = tag.minIntervalMs ?? 0;
   const lookup = deps.lookup;
+  const name = tag.name;
   let lastGood: TagValue | undefined;
-  let last: TagUpdate | undefined;
+  let reported = false;
+  let lastValue: TagValue | null = null;
+  let lastQuality: Quality = 'bad';
+  let lastReason: string | undefined;
+  let lastTs = 0;
 
   function emitWindows(results: ReturnType<TumblingWindow['add']>, config: (typeof tag.aggregates)[number], out: TagUpdate[]) {
     for (const r of results) {
@@ -136,8 +143,8 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
         try {
           let v: TagValue = sample.value;
           for (const step of steps) v = step.apply(v, lookup);
-          value = coerce(v, outputType);
-          if (numericOut) {
+          value = typeof v === 'number' && floatOut ? v : coerce(v, outputType);
+          if (hasValidRange) {
             const n = toNumber(value);
             if (n < validMin || n > validMax) {
               quality = 'bad';
@@ -164,17 +171,22 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
         emitWindows(window.add(sample.sourceTs, quality === 'good' ? toNumber(value as TagValue) : undefined), config, out);
       }
 
-      if (last && last.quality === quality && last.reason === reason) {
-        const sameValue = last.value === value || (typeof value === 'number' && Number.isNaN(value) && Number.isNaN(last.value as number));
+      if (reported && lastQuality === quality && lastReason === reason) {
+        const sameValue = lastValue === value || (typeof value === 'number' && Number.isNaN(value) && Number.isNaN(lastValue as number));
         if (rbe && sameValue) return;
-        if (quality === 'good' && deadbandOf && last.value !== null && value !== null) {
-          const previous = toNumber(last.value);
+        if (quality === 'good' && deadbandOf && lastValue !== null && value !== null) {
+          const previous = toNumber(lastValue);
           if (Math.abs(toNumber(value) - previous) <= deadbandOf(previous)) return;
         }
-        if (minInterval > 0 && sample.sourceTs - last.sourceTs < minInterval) return;
+        if (minInterval > 0 && sample.sourceTs - lastTs < minInterval) return;
       }
-      last = { tag: tag.name, value, quality, reason, sourceTs: sample.sourceTs };
-      out.push(last);
+      // The last report is kept as primitives, so the update objects themselves stay short-lived.
+      reported = true;
+      lastValue = value;
+      lastQuality = quality;
+      lastReason = reason;
+      lastTs = sample.sourceTs;
+      out.push({ tag: name, value, quality, reason, sourceTs: lastTs });
     },
 
     flush(now, out, graceMs = 2000) {

@@ -15,6 +15,8 @@ export interface WindowResult {
   count: number;
 }
 
+const NOTHING: WindowResult[] = [];
+
 export class TumblingWindow {
   private start = Number.NaN;
   private count = 0;
@@ -28,8 +30,10 @@ export class TumblingWindow {
   private last = Number.NaN;
   private weighted = 0;
   private weightedMs = 0;
-  /** The last good value and since when it holds (for the time-weighted mean). */
-  private held?: { value: number; since: number };
+  /** The last good value and since when it holds (for the time-weighted mean); plain fields, no allocation per value. */
+  private holding = false;
+  private heldValue = 0;
+  private heldSince = 0;
 
   constructor(
     readonly windowMs: number,
@@ -42,7 +46,7 @@ export class TumblingWindow {
     if (Number.isNaN(this.start)) this.start = Math.floor(ts / this.windowMs) * this.windowMs;
     this.advanceHeld(ts);
     if (value === undefined) {
-      this.held = undefined;
+      this.holding = false;
       return closed;
     }
     this.count++;
@@ -54,12 +58,15 @@ export class TumblingWindow {
     if (value > this.max) this.max = value;
     if (this.count === 1) this.first = value;
     this.last = value;
-    this.held = { value, since: ts };
+    this.holding = true;
+    this.heldValue = value;
+    this.heldSince = ts;
     return closed;
   }
 
   /** Closes every window that ended at or before `now`. */
   closeUntil(now: number): WindowResult[] {
+    if (Number.isNaN(this.start) || now < this.start + this.windowMs) return NOTHING;
     const results: WindowResult[] = [];
     while (!Number.isNaN(this.start) && now >= this.start + this.windowMs) {
       const end = this.start + this.windowMs;
@@ -67,19 +74,19 @@ export class TumblingWindow {
       results.push(this.result(end));
       this.reset(end);
       // Skip empty windows while nothing holds (device away for a long time).
-      if (!this.held && now >= end + this.windowMs) this.start = Math.floor(now / this.windowMs) * this.windowMs;
+      if (!this.holding && now >= end + this.windowMs) this.start = Math.floor(now / this.windowMs) * this.windowMs;
     }
     return results;
   }
 
   private advanceHeld(to: number) {
-    if (!this.held) return;
-    const from = Math.max(this.held.since, this.start);
+    if (!this.holding) return;
+    const from = Math.max(this.heldSince, this.start);
     if (to > from) {
-      this.weighted += this.held.value * (to - from);
+      this.weighted += this.heldValue * (to - from);
       this.weightedMs += to - from;
     }
-    this.held.since = Math.max(this.held.since, to);
+    this.heldSince = Math.max(this.heldSince, to);
   }
 
   private result(end: number): WindowResult {

@@ -5,21 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { type RunningSimulator, simulatorPlugins } from '../../simulators/registry.ts';
-import { validateConfig } from '../../src/config/validate.ts';
-import { type Db, openDatabase } from '../../src/database.ts';
-import { Gateway } from '../../src/gateway.ts';
-import { Mosquitto } from '../helpers/mosquitto.ts';
-import { tempDir } from '../helpers/net.ts';
-import { type HostMessage, SparkplugHost } from '../helpers/sparkplug-host.ts';
+import type { Gateway } from '../../src/gateway.ts';
+import type { HostMessage, SparkplugHost } from '../helpers/sparkplug-host.ts';
+import { modbusSimulator, type Stack, startStack } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const GROUP = 'TestGroup';
 const NODE = 'edge1';
 const DEVICE = 'Press1';
-
-const modbusSimulator = (simulatorPlugins.modbus as (typeof simulatorPlugins)[string]).create;
 
 function simulatorConfig() {
   return {
@@ -37,37 +30,33 @@ function simulatorConfig() {
   } as const;
 }
 
-function gatewayConfig(brokerUrl: string, simPort: number) {
-  return validateConfig({
-    northbound: { groupId: GROUP, edgeNodeId: NODE, brokers: [{ url: brokerUrl }], keepaliveS: 5 },
-    api: { enabled: false },
-    devices: [
-      {
-        name: DEVICE,
-        protocol: 'modbus',
-        connection: { host: '127.0.0.1', port: simPort, unitId: 1, timeoutMs: 300 },
-        groups: [
-          {
-            name: 'fast',
-            intervalMs: 20,
-            tags: [
-              { name: 'Counter', address: 'HR0', type: 'uint16' },
-              { name: 'Constant', address: 'HR1', type: 'float32' },
-              { name: 'Negative', address: 'HR3', type: 'int64' },
-              { name: 'Pump', address: 'CO0', type: 'bool' },
-            ],
-          },
-        ],
-      },
-      {
-        // A unit the simulator does not serve: it never answers.
-        name: 'Silent',
-        protocol: 'modbus',
-        connection: { host: '127.0.0.1', port: simPort, unitId: 99, timeoutMs: 200 },
-        groups: [{ name: 'g', intervalMs: 100, tags: [{ name: 'X', address: 'HR0', type: 'uint16' }] }],
-      },
-    ],
-  });
+function devices(simPort: number) {
+  return [
+    {
+      name: DEVICE,
+      protocol: 'modbus',
+      connection: { host: '127.0.0.1', port: simPort, unitId: 1, timeoutMs: 300 },
+      groups: [
+        {
+          name: 'fast',
+          intervalMs: 20,
+          tags: [
+            { name: 'Counter', address: 'HR0', type: 'uint16' },
+            { name: 'Constant', address: 'HR1', type: 'float32' },
+            { name: 'Negative', address: 'HR3', type: 'int64' },
+            { name: 'Pump', address: 'CO0', type: 'bool' },
+          ],
+        },
+      ],
+    },
+    {
+      // A unit the simulator does not serve: it never answers.
+      name: 'Silent',
+      protocol: 'modbus',
+      connection: { host: '127.0.0.1', port: simPort, unitId: 99, timeoutMs: 200 },
+      groups: [{ name: 'g', intervalMs: 100, tags: [{ name: 'X', address: 'HR0', type: 'uint16' }] }],
+    },
+  ];
 }
 
 /** Sparkplug seq numbers after a birth run 0,1,2…255,0 with no gap (payloads-sequence-num-*). */
@@ -86,32 +75,16 @@ function assertSeqContinuity(messages: HostMessage[]) {
 }
 
 describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
-  const log = pino({ level: 'silent' });
-  const mosquitto = new Mosquitto();
-  const host = new SparkplugHost();
-  let simulator: RunningSimulator;
-  let simPort: number;
+  let stack: Stack;
+  let host: SparkplugHost;
   let gateway: Gateway;
-  let db: Db;
-  const dataDir = tempDir();
 
   before(async () => {
-    await mosquitto.start();
-    await host.connect(mosquitto.url);
-    simulator = modbusSimulator(simulatorConfig(), {});
-    simPort = await simulator.start();
-    db = openDatabase(dataDir);
-    gateway = new Gateway({ config: gatewayConfig(mosquitto.url, simPort), db, log });
-    await gateway.start();
+    stack = await startStack(simulatorConfig(), devices);
+    ({ host, gateway } = stack);
   });
 
-  after(async () => {
-    await gateway?.stop();
-    db?.close();
-    await simulator?.stop();
-    await host.close();
-    await mosquitto.dispose();
-  });
+  after(() => stack?.stop());
 
   it('publishes NBIRTH then DBIRTH with every metric (principles-birth-certificates-order, payloads-dbirth-order)', async () => {
     const dbirth = await host.next('DBIRTH', (m) => m.type === 'DBIRTH');
@@ -189,12 +162,12 @@ describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
 
   it('sends DDEATH when the device is lost and DBIRTH when it is back', async () => {
     const from = host.messages.length;
-    await simulator.stop();
+    await stack.simulator.stop();
     const ddeath = await host.next('DDEATH', (m) => m.type === 'DDEATH', from);
     assert.equal(ddeath.topic, `spBv1.0/${GROUP}/DDEATH/${NODE}/${DEVICE}`);
     assert.equal(typeof ddeath.seq, 'number', 'DDEATH carries seq');
-    simulator = modbusSimulator(simulatorConfig(), { port: simPort });
-    await simulator.start();
+    stack.simulator = modbusSimulator(simulatorConfig(), { port: stack.simPort });
+    await stack.simulator.start();
     const dbirth = await host.next('DBIRTH after the device came back', (m) => m.type === 'DBIRTH', from, 20_000);
     assert.ok(host.messages.indexOf(dbirth) > host.messages.indexOf(ddeath));
     assert.equal(dbirth.metrics.find((m) => m.name === 'Constant')?.value, 42.5);
@@ -207,9 +180,9 @@ describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
       .at(-1)
       ?.metrics.find((m) => m.name === 'bdSeq')?.value as number;
     await host.close();
-    await mosquitto.stop();
-    await mosquitto.start();
-    await host.connect(mosquitto.url);
+    await stack.mosquitto.stop();
+    await stack.mosquitto.start();
+    await host.connect(stack.mosquitto.url);
     const from = host.messages.length;
     const nbirth = await host.next('NBIRTH after the broker restart', (m) => m.type === 'NBIRTH', from, 30_000);
     const after = nbirth.metrics.find((m) => m.name === 'bdSeq')?.value as number;

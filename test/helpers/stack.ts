@@ -1,0 +1,60 @@
+/** Real parts for an integration test: Mosquitto, a Sparkplug test host, a Modbus simulator, and the gateway in-process. */
+import fs from 'node:fs';
+import pino from 'pino';
+import { type RunningSimulator, simulatorPlugins } from '../../simulators/registry.ts';
+import { validateConfig } from '../../src/config/validate.ts';
+import { type Db, openDatabase } from '../../src/database.ts';
+import { Gateway } from '../../src/gateway.ts';
+import { Mosquitto } from './mosquitto.ts';
+import { tempDir } from './net.ts';
+import { SparkplugHost } from './sparkplug-host.ts';
+
+export const modbusSimulator = (config: unknown, opts: { port?: number } = {}) =>
+  (simulatorPlugins.modbus as (typeof simulatorPlugins)[string]).create(config, opts);
+
+export interface Stack {
+  mosquitto: Mosquitto;
+  host: SparkplugHost;
+  simulator: RunningSimulator;
+  simPort: number;
+  gateway: Gateway;
+  db: Db;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts everything; `devices` gets the simulator's port. The configuration's
+ * Sparkplug ids are group `TestGroup`, edge node `edge1`.
+ */
+export async function startStack(simulatorConfig: unknown, devices: (simPort: number) => unknown[]): Promise<Stack> {
+  const mosquitto = await new Mosquitto().start();
+  const host = await new SparkplugHost().connect(mosquitto.url);
+  const simulator = modbusSimulator(simulatorConfig);
+  const simPort = await simulator.start();
+  const dataDir = tempDir();
+  const db = openDatabase(dataDir);
+  const config = validateConfig({
+    northbound: { groupId: 'TestGroup', edgeNodeId: 'edge1', brokers: [{ url: mosquitto.url }], keepaliveS: 5 },
+    api: { enabled: false },
+    devices: devices(simPort),
+  });
+  const gateway = new Gateway({ config, db, log: pino({ level: 'silent' }) });
+  await gateway.start();
+  const stack: Stack = {
+    mosquitto,
+    host,
+    simulator,
+    simPort,
+    gateway,
+    db,
+    async stop() {
+      await stack.gateway.stop();
+      db.close();
+      await stack.simulator.stop();
+      await host.close();
+      await mosquitto.dispose();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
