@@ -4,9 +4,13 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../src/clock.ts';
+import type { SharedResources } from '../src/shared-resources.ts';
 
-/** Data types a tag can have; each maps to one Sparkplug datatype. */
-export const DATA_TYPES = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string'] as const;
+/**
+ * Data types a tag can have; each maps to one Sparkplug datatype. bcd16 and
+ * bcd32 are binary-coded decimals (0..9999 in one register, 0..99999999 in two).
+ */
+export const DATA_TYPES = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string', 'bcd16', 'bcd32'] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
 /** Byte orders of multi-register values: ABCD is big-endian, CDAB swaps words, BADC swaps bytes. */
@@ -55,8 +59,25 @@ export interface DriverStats {
   timeouts: number;
   errors: number;
   reconnects: number;
+  /** Protocol exceptions by code (e.g. Modbus exception 2). */
+  exceptions?: Record<string, number>;
   lastRoundTripMs?: number;
+  roundTripMedianMs?: number;
+  roundTripP99Ms?: number;
   lastError?: { message: string; at: number };
+}
+
+export type WriteErrorCode = 'READ_ONLY' | 'NOT_CONNECTED' | 'TIMEOUT' | 'DEVICE_EXCEPTION' | 'BAD_RESPONSE' | 'BAD_VALUE' | 'UNKNOWN_TAG';
+
+/** Why a write did not happen, with a stable code. */
+export class WriteError extends Error {
+  constructor(
+    readonly code: WriteErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'WriteError';
+  }
 }
 
 export interface Driver {
@@ -67,6 +88,8 @@ export interface Driver {
   readonly connection: ConnectionState;
   /** Reads every tag of the group: one sample per tag, never a throw for a tag failure. */
   read(group: string): Promise<Sample[]>;
+  /** Writes a raw (already inverse-transformed and coerced) value; throws WriteError. */
+  write(tag: string, value: TagValue): Promise<void>;
   stats(): DriverStats;
 }
 
@@ -74,6 +97,8 @@ export interface DriverDeps {
   log: Logger;
   clock: Clock;
   onStateChange(state: ConnectionState): void;
+  /** Connections that several devices share (e.g. many Modbus units behind one gateway). */
+  shared: SharedResources;
 }
 
 export interface DeviceSpec<C> {
@@ -93,5 +118,7 @@ export interface DriverPlugin<C = unknown> {
   connectionSchema: import('@sinclair/typebox').TSchema;
   /** Returns why the address cannot hold a value of this type, or undefined if it can. */
   checkTag(tag: DriverTag, connection: C): string | undefined;
+  /** Checks across the devices of this protocol (e.g. two devices on one serial line with different settings). */
+  checkDevices?(devices: { name: string; connection: C }[]): { device: number; path: string; message: string }[];
   create(device: DeviceSpec<C>, deps: DriverDeps): Driver | Promise<Driver>;
 }

@@ -18,6 +18,7 @@ import { LiveValues } from './live-values.ts';
 import { type CompiledExpression, compileExpression, type ExprContext, InputError } from './pipeline/expression.ts';
 import { buildPipeline, computeSample, type TagPipeline } from './pipeline/pipeline.ts';
 import { GroupScheduler } from './scheduler/group-scheduler.ts';
+import { SharedResources } from './shared-resources.ts';
 import { EdgeNode } from './sparkplug/edge-node.ts';
 
 export interface GatewayOptions {
@@ -58,6 +59,8 @@ export class Gateway {
   private readonly simulators: { protocol: string; sim: RunningSimulator; port: number }[] = [];
   private broker?: EmbeddedBroker;
   private flushTimer: unknown;
+  /** Connections devices share (e.g. Modbus units behind one TCP gateway). */
+  private readonly shared = new SharedResources();
   private api?: FastifyInstance;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -175,7 +178,7 @@ export class Gateway {
     }));
     const driver = await plugin.create(
       { name: config.name, connection: config.connection, groups },
-      { log: runtime.log, clock: this.clock, onStateChange: (state) => this.onDeviceState(runtime, state) },
+      { log: runtime.log, clock: this.clock, onStateChange: (state) => this.onDeviceState(runtime, state), shared: this.shared },
     );
     runtime.driver = driver;
     for (const group of groups) {

@@ -7,10 +7,13 @@ import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import pino from 'pino';
 import { systemClock } from '../../src/clock.ts';
+import { assertSchema } from '../../src/config/schema-errors.ts';
+import { SharedResources } from '../../src/shared-resources.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 import type { ConnectionState, DriverTag } from '../contract.ts';
 import { ModbusDriver } from './driver.ts';
 import { encodeMbap, MbapFramer } from './mbap.ts';
+import { type ModbusConnection, ModbusConnectionSchema } from './settings.ts';
 
 type Answer = (start: number, count: number) => Buffer | 'garbage' | 'silence';
 
@@ -54,10 +57,10 @@ function driverFor(port: number, tags: DriverTag[], states: ConnectionState[] = 
   return new ModbusDriver(
     {
       name: 'dev',
-      connection: { host: '127.0.0.1', port, unitId: 1, timeoutMs: 200, byteOrder: 'ABCD', maxRegistersPerRequest: 125, maxBitsPerRequest: 2000, maxGap: 0 },
+      connection: assertSchema<ModbusConnection>(ModbusConnectionSchema, { host: '127.0.0.1', port, unitId: 1, timeoutMs: 200 }, 'connection'),
       groups: [{ name: 'g', tags }],
     },
-    { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: (s) => states.push(s) },
+    { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: (s) => states.push(s), shared: new SharedResources() },
   );
 }
 

@@ -71,6 +71,14 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
       if (problem) details.push({ path: `${path}.address`, message: problem });
     }
   });
+  for (const [protocol, plugin] of Object.entries(plugins)) {
+    if (!plugin.checkDevices) continue;
+    const indexes = config.devices.flatMap((d, i) =>
+      d.protocol === protocol && !details.some((e) => e.path.startsWith(`devices[${i}].connection`)) ? [i] : [],
+    );
+    const problems = plugin.checkDevices(indexes.map((i) => config.devices[i] as Config['devices'][number]));
+    for (const p of problems) details.push({ path: `devices[${indexes[p.device]}].${p.path}`, message: p.message });
+  }
   for (const [i, sim] of config.simulators.entries()) {
     const simulator = simulatorPlugins[sim.protocol];
     if (!simulator)

@@ -2,7 +2,7 @@
 import type { DataType, TagValue } from '../../drivers/contract.ts';
 
 export const isNumericType = (t: DataType) => t !== 'bool' && t !== 'string';
-export const isIntegerType = (t: DataType) => /int/.test(t);
+export const isIntegerType = (t: DataType) => /int|bcd/.test(t);
 
 const INT_RANGE: Partial<Record<DataType, [bigint, bigint]>> = {
   int16: [-32768n, 32767n],
@@ -11,6 +11,8 @@ const INT_RANGE: Partial<Record<DataType, [bigint, bigint]>> = {
   uint32: [0n, 4294967295n],
   int64: [-(2n ** 63n), 2n ** 63n - 1n],
   uint64: [0n, 2n ** 64n - 1n],
+  bcd16: [0n, 9999n],
+  bcd32: [0n, 99999999n],
 };
 
 export class ValueError extends Error {}

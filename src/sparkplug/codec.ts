@@ -41,6 +41,8 @@ export const SPARKPLUG_TYPE_OF: Record<DataType, number> = {
   float32: SparkplugType.Float,
   float64: SparkplugType.Double,
   string: SparkplugType.String,
+  bcd16: SparkplugType.UInt16,
+  bcd32: SparkplugType.UInt32,
 };
 
 /** Quality codes carried in the metric's `Quality` property (Int32). */
