@@ -100,10 +100,12 @@ export class ModbusClient extends EventEmitter<{ close: [reason: string]; discar
       if (this.inFlight?.transactionId !== transactionId) return;
       this.inFlight = undefined;
       this.lastActivity = performance.now();
+      // Bytes of an answer that never completed belong to this request: drop them, or they would garble the next one.
+      this.framer.reset();
       next.reject(new RequestTimeoutError(`no response within ${next.opts.timeoutMs} ms`));
       this.sendNext();
     }, next.opts.timeoutMs);
-    this.framer.reset();
+    if (this.opts.framing === 'rtu') this.framer.reset();
     this.inFlight = { ...next, transactionId, timer, sentAt: performance.now() };
     this.stream.write(this.framer.encode(transactionId, next.unitId, next.pdu));
   }

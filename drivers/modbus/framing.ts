@@ -25,7 +25,7 @@ export interface Framer {
   encode(transactionId: number, unitId: number, pdu: Uint8Array): Buffer;
   /** Throws FramingError when only a new connection can recover the stream. */
   push(chunk: Buffer, inFlight: Expected | undefined): FrameEvent[];
-  /** Forgets partial input (before a new request on an RTU line). */
+  /** Forgets partial input (after a timeout; before each request on an RTU line). */
   reset(): void;
 }
 
@@ -37,7 +37,9 @@ class MbapFraming implements Framer {
   push(chunk: Buffer): FrameEvent[] {
     return this.framer.push(chunk).map((f) => ({ kind: 'response', transactionId: f.transactionId, unitId: f.unitId, pdu: f.pdu }));
   }
-  reset(): void {}
+  reset(): void {
+    this.framer = new MbapFramer();
+  }
 }
 
 /** Longest RTU frame: unit + 253-byte PDU + CRC. */

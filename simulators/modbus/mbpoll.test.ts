@@ -4,7 +4,8 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeRegisters } from '../../drivers/modbus/codec.ts';
-import { ModbusSimulator } from './server.ts';
+import { modbusSimulator } from '../../test/helpers/stack.ts';
+import type { ModbusSimulator } from './server.ts';
 
 const run = promisify(execFile);
 
@@ -13,7 +14,7 @@ describe('Modbus simulator checked by mbpoll', () => {
   let port: number;
 
   before(async () => {
-    sim = new ModbusSimulator({
+    sim = modbusSimulator({
       units: [
         {
           id: 1,
@@ -27,7 +28,7 @@ describe('Modbus simulator checked by mbpoll', () => {
           ],
         },
       ],
-    });
+    }) as ModbusSimulator;
     port = await sim.start();
   });
 

@@ -1,7 +1,10 @@
 /**
- * A fast Modbus TCP server on raw sockets for demos, tests and benchmarks:
- * several unit ids, each with the full 65536-entry register and bit areas,
- * points driven by generators, and writable holding registers and coils.
+ * A fast Modbus server for demos, tests and benchmarks: Modbus TCP on raw
+ * sockets, RTU framed over TCP, or RTU on a serial port; several unit ids,
+ * each with the full 65536-entry register and bit areas; points driven by
+ * generators or a scenario; writable holding registers and coils; and faults
+ * injected on purpose (exceptions, delays, silence, closed connections, wrong
+ * transaction ids, truncated frames, garbage), changeable while it runs.
  * A request to a unit that is not configured gets no answer, like a dead
  * unit behind a serial gateway.
  */
@@ -12,9 +15,11 @@ import type { ModbusArea } from '../../drivers/modbus/address.ts';
 import { encodeRegisters } from '../../drivers/modbus/codec.ts';
 import { encodeMbap, MbapFramer } from '../../drivers/modbus/mbap.ts';
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from '../../drivers/modbus/pdu.ts';
+import { decodeRtu, encodeRtu, rtuFrameLength } from '../../drivers/modbus/rtu.ts';
+import { type LinkStream, serialOpener } from '../../drivers/modbus/streams.ts';
 import { type Clock, systemClock } from '../../src/clock.ts';
 import { createGenerator, type Generator } from '../generators.ts';
-import type { ModbusSimulatorConfig, PointConfig } from './config.ts';
+import type { FaultConfig, ModbusSimulatorConfig, PointConfig } from './config.ts';
 
 interface Point {
   area: ModbusArea;
@@ -25,6 +30,8 @@ interface Point {
 }
 
 class UnitImage {
+  constructor(readonly maskWrite: boolean) {}
+
   readonly bits: Record<'coil' | 'discrete', Uint8Array> = { coil: new Uint8Array(65536), discrete: new Uint8Array(65536) };
   readonly registers: Record<'holding' | 'input', Buffer> = { holding: Buffer.alloc(131072), input: Buffer.alloc(131072) };
   readonly points: Point[] = [];
@@ -74,21 +81,57 @@ export interface SimulatorOptions {
   clock?: Clock;
 }
 
+/** One request as the server sees it, for matching faults. */
+interface RequestView {
+  unitId: number;
+  fc: number;
+  start: number;
+  count: number;
+}
+
+const AREA_OF_FUNCTION: Record<number, ModbusArea> = {
+  1: 'coil',
+  2: 'discrete',
+  3: 'holding',
+  4: 'input',
+  5: 'coil',
+  6: 'holding',
+  15: 'coil',
+  16: 'holding',
+  22: 'holding',
+};
+
+function viewOf(unitId: number, pdu: Buffer): RequestView {
+  const fc = pdu[0] as number;
+  const start = pdu.length >= 3 ? pdu.readUInt16BE(1) : 0;
+  const count = fc <= 4 || fc === 15 || fc === 16 ? (pdu.length >= 5 ? pdu.readUInt16BE(3) : 1) : 1;
+  return { unitId, fc, start, count };
+}
+
+function matches(f: FaultConfig, r: RequestView): boolean {
+  if (f.unit !== undefined && f.unit !== r.unitId) return false;
+  if (f.area !== undefined && f.area !== AREA_OF_FUNCTION[r.fc]) return false;
+  return r.start <= f.end && r.start + r.count - 1 >= f.start;
+}
+
 export class ModbusSimulator {
   private readonly units = new Map<number, UnitImage>();
-  private readonly sockets = new Set<net.Socket>();
+  private readonly streams = new Set<LinkStream>();
+  private readonly timers = new Set<unknown>();
   private server?: net.Server;
   private readonly clock: Clock;
+  private faults: FaultConfig[];
   requestsServed = 0;
 
   constructor(
-    config: ModbusSimulatorConfig,
+    private readonly config: ModbusSimulatorConfig,
     private readonly opts: SimulatorOptions = {},
   ) {
     this.clock = opts.clock ?? systemClock;
+    this.faults = [...config.faults];
     const t0 = this.clock.now();
     for (const unit of config.units) {
-      const image = new UnitImage();
+      const image = new UnitImage(unit.maskWrite);
       for (const pc of unit.points) {
         for (let i = 0; i < pc.count; i++) {
           const p: Point = { area: pc.area, address: pc.address, type: pc.type, byteOrder: pc.byteOrder };
@@ -106,7 +149,16 @@ export class ModbusSimulator {
     }
   }
 
+  /** Starts serving; returns the TCP port (0 for a serial port). */
   async start(): Promise<number> {
+    this.startScenario();
+    const c = this.config;
+    if (c.transport === 'rtu') {
+      if (!c.serialPort) throw new Error('the rtu transport needs serialPort');
+      const open = serialOpener({ path: c.serialPort, baudRate: c.baudRate, parity: c.parity, dataBits: c.dataBits, stopBits: c.stopBits });
+      this.serve(await open(), 'rtu');
+      return 0;
+    }
     const server = net.createServer((socket) => this.accept(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -124,11 +176,18 @@ export class ModbusSimulator {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
+    for (const t of this.timers) this.clock.clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.streams) s.close();
+    this.streams.clear();
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Replaces the injected faults while the simulator runs. */
+  setFaults(faults: FaultConfig[]): void {
+    this.faults = [...faults];
   }
 
   /** Reads registers of a unit as wire bytes (for tests). */
@@ -150,27 +209,128 @@ export class ModbusSimulator {
     return unit;
   }
 
+  private later(fn: () => void, ms: number) {
+    const t = this.clock.setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private startScenario() {
+    const scenario = this.config.scenario;
+    if (!scenario || scenario.steps.length === 0) return;
+    const period = Math.max(...scenario.steps.map((s) => s.atMs)) + 1;
+    const run = () => {
+      for (const step of scenario.steps) {
+        this.later(() => {
+          const unit = this.units.get(step.unit);
+          if (!unit) return;
+          const p: Point = { area: step.area, address: step.address, type: step.type, byteOrder: step.byteOrder };
+          unit.freeze(step.area, step.address, pointSize(p));
+          unit.store(p, step.value);
+        }, step.atMs);
+      }
+      if (scenario.loop) this.later(run, period);
+    };
+    run();
+  }
+
   private accept(socket: net.Socket) {
-    this.sockets.add(socket);
     socket.setNoDelay(true);
+    socket.on('error', () => socket.destroy());
+    let closeFn: ((reason: string) => void) | undefined;
+    socket.on('close', () => closeFn?.('closed'));
+    this.serve(
+      {
+        write: (b) => socket.write(b),
+        close: () => socket.destroy(),
+        onData: (fn) => socket.on('data', fn),
+        onClose: (fn) => {
+          closeFn = fn;
+        },
+      },
+      this.config.transport === 'tcp' ? 'mbap' : 'rtu',
+    );
+  }
+
+  /** Serves requests arriving on a byte stream, in the given framing. */
+  private serve(stream: LinkStream, framing: 'mbap' | 'rtu') {
+    this.streams.add(stream);
+    stream.onClose(() => this.streams.delete(stream));
     const framer = new MbapFramer();
-    socket.on('data', (chunk) => {
-      let frames: ReturnType<MbapFramer['push']>;
-      try {
-        frames = framer.push(chunk);
-      } catch {
-        socket.destroy();
+    let rtuBuffer = Buffer.alloc(0);
+    const answer = (transactionId: number, unitId: number, pdu: Buffer) => {
+      const unit = this.units.get(unitId);
+      if (!unit) return;
+      this.requestsServed++;
+      const fault = this.faults.find((f) => matches(f, viewOf(unitId, pdu)) && (f.probability >= 1 || Math.random() < f.probability));
+      const frame = (tid: number, uid: number, response: Buffer) => (framing === 'mbap' ? encodeMbap(tid, uid, response) : encodeRtu(uid, response));
+      if (!fault) {
+        stream.write(frame(transactionId, unitId, this.handle(unit, pdu)));
         return;
       }
-      for (const frame of frames) {
-        const unit = this.units.get(frame.unitId);
-        if (!unit) continue;
-        this.requestsServed++;
-        socket.write(encodeMbap(frame.transactionId, frame.unitId, this.handle(unit, frame.pdu)));
+      switch (fault.kind) {
+        case 'exception':
+          stream.write(frame(transactionId, unitId, exception(pdu[0] as number, fault.code)));
+          return;
+        case 'delay': {
+          const response = frame(transactionId, unitId, this.handle(unit, pdu));
+          this.later(() => this.streams.has(stream) && stream.write(response), fault.delayMs + Math.random() * fault.jitterMs);
+          return;
+        }
+        case 'drop':
+          return;
+        case 'close':
+          stream.close();
+          return;
+        case 'wrongTransactionId':
+          stream.write(
+            framing === 'mbap'
+              ? frame((transactionId + 1) & 0xffff, unitId, this.handle(unit, pdu))
+              : frame(transactionId, (unitId + 1) & 0xff, this.handle(unit, pdu)),
+          );
+          return;
+        case 'truncate': {
+          const whole = frame(transactionId, unitId, this.handle(unit, pdu));
+          stream.write(whole.subarray(0, Math.ceil(whole.length / 2)));
+          return;
+        }
+        case 'garbage':
+          stream.write(Buffer.from('\xff\xfeNOT MODBUS\r\n', 'latin1'));
+          return;
+      }
+    };
+    stream.onData((chunk) => {
+      if (framing === 'mbap') {
+        let frames: ReturnType<MbapFramer['push']>;
+        try {
+          frames = framer.push(chunk);
+        } catch {
+          stream.close();
+          return;
+        }
+        for (const f of frames) answer(f.transactionId, f.unitId, f.pdu);
+        return;
+      }
+      rtuBuffer = Buffer.concat([rtuBuffer, chunk]);
+      for (;;) {
+        const length = rtuFrameLength(rtuBuffer, false);
+        if (length === undefined || rtuBuffer.length < length) {
+          if (rtuBuffer.length > 256 || (length === undefined && rtuBuffer.length >= 7)) rtuBuffer = Buffer.alloc(0);
+          return;
+        }
+        const raw = rtuBuffer.subarray(0, length);
+        rtuBuffer = rtuBuffer.subarray(length);
+        try {
+          const { unitId, pdu } = decodeRtu(raw);
+          answer(0, unitId, pdu);
+        } catch {
+          rtuBuffer = Buffer.alloc(0); // a CRC error: wait for the line to resynchronise
+          return;
+        }
       }
     });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
   }
 
   /** Serves one request PDU and returns the response PDU. */
@@ -229,6 +389,16 @@ export class ModbusSimulator {
         unit.freeze('holding', start, qty);
         pdu.copy(unit.registers.holding, start * 2, 6, 6 + byteCount);
         return Buffer.from(pdu.subarray(0, 5));
+      }
+      case 22: {
+        if (!unit.maskWrite) return exception(fc, 1);
+        if (pdu.length < 7) return exception(fc, 3);
+        const and = pdu.readUInt16BE(3);
+        const or = pdu.readUInt16BE(5);
+        unit.freeze('holding', start, 1);
+        const current = unit.registers.holding.readUInt16BE(start * 2);
+        unit.registers.holding.writeUInt16BE((current & and) | (or & ~and & 0xffff), start * 2);
+        return Buffer.from(pdu.subarray(0, 7));
       }
       default:
         return exception(fc, 1);
