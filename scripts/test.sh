@@ -10,6 +10,8 @@ need=()
 command -v mosquitto >/dev/null || need+=(mosquitto)
 command -v mosquitto_sub >/dev/null || need+=(mosquitto-clients)
 command -v mbpoll >/dev/null || need+=(mbpoll)
+command -v socat >/dev/null || need+=(socat)
+/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages for the tests: ${need[*]}"
   sudo=""

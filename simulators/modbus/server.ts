@@ -185,6 +185,11 @@ export class ModbusSimulator {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Open client connections (TCP) or lines (serial). */
+  get connections(): number {
+    return this.streams.size;
+  }
+
   /** Replaces the injected faults while the simulator runs. */
   setFaults(faults: FaultConfig[]): void {
     this.faults = [...faults];
