@@ -40,7 +40,55 @@ describe('Modbus address parser', () => {
     });
   }
 
+  const typed: [string, string, object][] = [
+    ['1!400001', 'int16', { area: 'holding', address: 0, unitId: 1 }],
+    ['1!40001', 'int16', { area: 'holding', address: 0, unitId: 1 }],
+    ['1!4000127', 'int16', { area: 'holding', address: 126, unitId: 1 }],
+    ['1!400010.4', 'bool', { area: 'holding', address: 9, unitId: 1, bit: 4 }],
+    ['1!400001#LB', 'float32', { area: 'holding', address: 0, unitId: 1, byteOrder: 'BADC' }],
+    ['1!400001#BL', 'int32', { area: 'holding', address: 0, unitId: 1, byteOrder: 'CDAB' }],
+    ['1!400001#BB', 'int32', { area: 'holding', address: 0, unitId: 1, byteOrder: 'DCBA' }],
+    ['1!400001#LL', 'int32', { area: 'holding', address: 0, unitId: 1, byteOrder: 'ABCD' }],
+    ['1!400001#B', 'int16', { area: 'holding', address: 0, unitId: 1, byteOrder: 'BADC' }],
+    ['2!300001#CDAB', 'float32', { area: 'input', address: 0, unitId: 2, byteOrder: 'CDAB' }],
+    ['1!400020.10H', 'string', { area: 'holding', address: 19, unitId: 1, length: 10, stringMode: 'H' }],
+    ['1!400020.10', 'string', { area: 'holding', address: 19, unitId: 1, length: 10, stringMode: 'H' }],
+    ['HR10.7L', 'string', { area: 'holding', address: 10, length: 7, stringMode: 'L' }],
+    ['IR4.3d', 'string', { area: 'input', address: 4, length: 3, stringMode: 'D' }],
+    ['5!000001', 'bool', { area: 'coil', address: 0, unitId: 5 }],
+  ];
+  for (const [text, type, expected] of typed) {
+    it(`parses ${text} as ${type}`, () => assert.deepEqual(parseModbusAddress(text, { type: type as never }), { ok: true, address: expected }));
+  }
+
+  it('counts HR/IR/CO/DI addresses from 1 when the device says so; Modicon numbers are always one-based', () => {
+    assert.deepEqual(parseModbusAddress('HR1', { addressBase: 1 }), { ok: true, address: { area: 'holding', address: 0 } });
+    assert.deepEqual(parseModbusAddress('40001', { addressBase: 1 }), { ok: true, address: { area: 'holding', address: 0 } });
+    const zero = parseModbusAddress('HR0', { addressBase: 1 });
+    assert.equal(zero.ok, false);
+    if (!zero.ok) assert.match(zero.error, /below 1: this device counts addresses from 1/);
+  });
+
+  const typedBad: [string, string, RegExp][] = [
+    ['300!400001', 'int16', /unit id 300 is above 255/],
+    ['1!400001#XY', 'int32', /unknown byte order "#XY".*\(at position 9\)/],
+    ['1!400001.0', 'string', /string length 0 is outside 1..250/],
+    ['HR1.200D', 'string', /string length 200 is outside 1..125 for mode D/],
+    ['HR1.5H', 'int16', /applies to string tags only/],
+    ['CO1.5', 'string', /a string needs registers/],
+  ];
+  for (const [text, type, reason] of typedBad) {
+    it(`refuses "${text}" as ${type}`, () => {
+      const result = parseModbusAddress(text, { type: type as never });
+      assert.equal(result.ok, false);
+      if (!result.ok) assert.match(result.error, reason);
+    });
+  }
+
   it('checks that the type fits the address', () => {
+    assert.match(checkModbusTag('HR0', 'string') ?? '', /a string needs its length in characters, e.g. HR0.20/);
+    assert.equal(checkModbusTag('HR0.20', 'string'), undefined);
+    assert.equal(checkModbusTag('HR0', 'bcd32'), undefined);
     assert.equal(checkModbusTag('HR0', 'float32'), undefined);
     assert.equal(checkModbusTag('HR0.1', 'bool'), undefined);
     assert.equal(checkModbusTag('CO0', 'bool'), undefined);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ByteOrder, DataType, TagValue } from '../contract.ts';
-import { decodeRegisters, encodeRegisters, registerBit } from './codec.ts';
+import type { StringMode } from './address.ts';
+import { decodeRegisters, decodeString, encodeRegisters, encodeString, registerBit } from './codec.ts';
 
 /** Hand-computed wire bytes for every type in every byte order. */
 const cases: { type: DataType; value: TagValue; wire: Record<ByteOrder, string> }[] = [
@@ -51,6 +52,31 @@ describe('Modbus codec', () => {
   it('decodes at a register offset inside a larger response', () => {
     const data = Buffer.from('000000003f800000', 'hex');
     assert.equal(decodeRegisters(data, 2, 'float32', 'ABCD'), 1);
+  });
+
+  it('encodes and decodes binary-coded decimals, refusing what is not BCD', () => {
+    assert.equal(encodeRegisters(1234, 'bcd16', 'ABCD').toString('hex'), '1234');
+    assert.equal(encodeRegisters(12345678, 'bcd32', 'ABCD').toString('hex'), '12345678');
+    assert.equal(encodeRegisters(12345678, 'bcd32', 'CDAB').toString('hex'), '56781234');
+    assert.equal(decodeRegisters(Buffer.from('0950', 'hex'), 0, 'bcd16', 'ABCD'), 950);
+    assert.throws(() => decodeRegisters(Buffer.from('12ab', 'hex'), 0, 'bcd16', 'ABCD'), /0x12ab is not binary-coded decimal/);
+    assert.throws(() => encodeRegisters(10000, 'bcd16', 'ABCD'), /does not fit 4 BCD digits/);
+  });
+
+  it('packs strings as H, L, D and E, trimming trailing NULs and spaces', () => {
+    const cases: [StringMode, string][] = [
+      ['H', '48492100'],
+      ['L', '49480021'],
+      ['D', '004800490021'],
+      ['E', '480049002100'],
+    ];
+    for (const [mode, hex] of cases) {
+      const length = mode === 'H' || mode === 'L' ? 4 : 3;
+      assert.equal(encodeString('HI!', length, mode).toString('hex'), hex, mode);
+      assert.equal(decodeString(Buffer.from(hex, 'hex'), 0, length, mode), 'HI!', mode);
+    }
+    assert.equal(decodeString(Buffer.from('4142202000000000', 'hex'), 0, 8, 'H'), 'AB');
+    assert.throws(() => encodeString('too long', 4, 'H'), /longer than the 4 characters/);
   });
 
   it('reads single bits of a register, bit 0 being the least significant', () => {
