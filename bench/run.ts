@@ -1,11 +1,12 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus.
+ * Names: pipeline, modbus, sparkplug.
  */
+import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
 import { benchPipeline } from './pipeline.ts';
 
-const benches: Record<string, () => void | Promise<void>> = { pipeline: benchPipeline, modbus: benchModbusSparkplug };
+const benches: Record<string, () => void | Promise<void>> = { pipeline: benchPipeline, modbus: benchModbusDriver, sparkplug: benchModbusSparkplug };
 
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {

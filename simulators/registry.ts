@@ -1,5 +1,6 @@
 /** Bundled simulators by protocol: a config schema and a factory each. */
 import type { TSchema } from '@sinclair/typebox';
+import type { Clock } from '../src/clock.ts';
 import { assertSchema } from '../src/config/schema-errors.ts';
 import { type ModbusSimulatorConfig, ModbusSimulatorConfigSchema } from './modbus/config.ts';
 import { ModbusSimulator } from './modbus/server.ts';
@@ -12,7 +13,7 @@ export interface RunningSimulator {
 export interface SimulatorPlugin {
   configSchema: TSchema;
   /** Validates `config` against configSchema (throws a ConfigError) and builds the simulator. */
-  create(config: unknown, opts: { host?: string; port?: number }): RunningSimulator;
+  create(config: unknown, opts: { host?: string; port?: number; clock?: Clock }): RunningSimulator;
 }
 
 export const simulatorPlugins: Record<string, SimulatorPlugin> = {

@@ -27,6 +27,7 @@ interface Point {
   type: PointConfig['type'];
   byteOrder: PointConfig['byteOrder'];
   generator?: Generator;
+  evaluatedAt?: number;
 }
 
 class UnitImage {
@@ -35,13 +36,41 @@ class UnitImage {
   readonly bits: Record<'coil' | 'discrete', Uint8Array> = { coil: new Uint8Array(65536), discrete: new Uint8Array(65536) };
   readonly registers: Record<'holding' | 'input', Buffer> = { holding: Buffer.alloc(131072), input: Buffer.alloc(131072) };
   readonly points: Point[] = [];
-  private refreshedAt = -1;
+  /** Generated points per area, sorted by address, so a request refreshes only what it reads. */
+  private generated = new Map<ModbusArea, Point[]>();
 
-  /** Brings generated points up to `now` (at most once per millisecond). */
-  refresh(now: number) {
-    if (now === this.refreshedAt) return;
-    this.refreshedAt = now;
-    for (const p of this.points) if (p.generator) this.store(p, p.generator(now));
+  /** Call once the points are all added. */
+  index() {
+    this.generated.clear();
+    for (const p of this.points) {
+      if (!p.generator) continue;
+      const list = this.generated.get(p.area) ?? [];
+      list.push(p);
+      this.generated.set(p.area, list);
+    }
+    for (const list of this.generated.values()) list.sort((a, b) => a.address - b.address);
+  }
+
+  /** Brings the generated points a request reads up to `now`. */
+  refresh(now: number, area: ModbusArea, start: number, count: number) {
+    const list = this.generated.get(area);
+    if (!list) return;
+    // First point that may overlap: a point is at most 4 registers long.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as Point).address < start - 3) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < list.length; i++) {
+      const p = list[i] as Point;
+      if (p.address >= start + count) break;
+      if (p.generator && p.evaluatedAt !== now) {
+        p.evaluatedAt = now;
+        this.store(p, p.generator(now));
+      }
+    }
   }
 
   store(p: Point, value: number | boolean) {
@@ -49,8 +78,13 @@ class UnitImage {
       this.bits[p.area][p.address] = value ? 1 : 0;
       return;
     }
+    const regs = this.registers[p.area];
+    if (p.type === 'float32' && p.byteOrder === 'ABCD') {
+      regs.writeFloatBE(Number(value), p.address * 2);
+      return;
+    }
     const bytes = p.type === 'bool' ? encodeRegisters(value ? 1 : 0, 'uint16', 'ABCD') : encodeRegisters(toRaw(Number(value), p.type), p.type, p.byteOrder);
-    bytes.copy(this.registers[p.area], p.address * 2);
+    bytes.copy(regs, p.address * 2);
   }
 
   /** A client wrote here: points it touched keep the written value from now on. */
@@ -145,6 +179,7 @@ export class ModbusSimulator {
           image.store(p, pc.value ?? p.generator?.(t0) ?? 0);
         }
       }
+      image.index();
       this.units.set(unit.id, image);
     }
   }
@@ -198,13 +233,13 @@ export class ModbusSimulator {
   /** Reads registers of a unit as wire bytes (for tests). */
   registers(unitId: number, area: 'holding' | 'input', address: number, count: number): Buffer {
     const unit = this.unit(unitId);
-    unit.refresh(this.clock.now());
+    unit.refresh(this.clock.now(), area, address, count);
     return Buffer.from(unit.registers[area].subarray(address * 2, (address + count) * 2));
   }
 
   bit(unitId: number, area: 'coil' | 'discrete', address: number): boolean {
     const unit = this.unit(unitId);
-    unit.refresh(this.clock.now());
+    unit.refresh(this.clock.now(), area, address, 1);
     return unit.bits[area][address] === 1;
   }
 
@@ -349,7 +384,7 @@ export class ModbusSimulator {
       case 2: {
         if (qty < 1 || qty > MAX_READ_BITS) return exception(fc, 3);
         if (start + qty > 65536) return exception(fc, 2);
-        unit.refresh(this.clock.now());
+        unit.refresh(this.clock.now(), fc === 1 ? 'coil' : 'discrete', start, qty);
         const bits = unit.bits[fc === 1 ? 'coil' : 'discrete'];
         const out = Buffer.alloc(2 + Math.ceil(qty / 8));
         out[0] = fc;
@@ -361,7 +396,7 @@ export class ModbusSimulator {
       case 4: {
         if (qty < 1 || qty > MAX_READ_REGISTERS) return exception(fc, 3);
         if (start + qty > 65536) return exception(fc, 2);
-        unit.refresh(this.clock.now());
+        unit.refresh(this.clock.now(), fc === 3 ? 'holding' : 'input', start, qty);
         const out = Buffer.allocUnsafe(2 + qty * 2);
         out[0] = fc;
         out[1] = qty * 2;

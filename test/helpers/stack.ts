@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import pino from 'pino';
 import { type RunningSimulator, simulatorPlugins } from '../../simulators/registry.ts';
+import type { Clock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 import { type Db, openDatabase } from '../../src/database.ts';
 import { Gateway } from '../../src/gateway.ts';
@@ -9,7 +10,7 @@ import { Mosquitto } from './mosquitto.ts';
 import { tempDir } from './net.ts';
 import { SparkplugHost } from './sparkplug-host.ts';
 
-export const modbusSimulator = (config: unknown, opts: { port?: number } = {}) =>
+export const modbusSimulator = (config: unknown, opts: { port?: number; clock?: Clock } = {}) =>
   (simulatorPlugins.modbus as (typeof simulatorPlugins)[string]).create(config, opts);
 
 export interface Stack {
