@@ -147,3 +147,44 @@ describe('Modbus driver against a faulty device', () => {
     assert.deepEqual([sample?.quality, sample?.reason], ['bad', 'device not connected']);
   });
 });
+
+describe('Modbus driver settings', () => {
+  it('retries a request that timed out, and keeps the quiet time between requests', async () => {
+    const arrivals: number[] = [];
+    let first = true;
+    const device = await faultyDevice(() => {
+      arrivals.push(performance.now());
+      if (first) {
+        first = false;
+        return 'silence';
+      }
+      return registers(5);
+    });
+    const driver = new ModbusDriver(
+      {
+        name: 'dev',
+        connection: assertSchema<ModbusConnection>(
+          ModbusConnectionSchema,
+          { host: '127.0.0.1', port: device.port, timeoutMs: 200, retries: 1, delayBetweenRequestsMs: 50 },
+          'connection',
+        ),
+        groups: [{ name: 'g', tags: [{ name: 't', address: 'HR0', type: 'int16' }] }],
+      },
+      { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: () => {}, shared: new SharedResources() },
+    );
+    driver.start();
+    try {
+      await waitFor(() => driver.connection.state === 'connected', 'connected');
+      const [sample] = await driver.read('g');
+      assert.deepEqual([sample?.quality, sample?.value], ['good', 5], 'the retry got the answer');
+      await driver.read('g');
+      assert.equal(driver.stats().timeouts, 1);
+      assert.equal(arrivals.length, 3);
+      const gap = (arrivals[2] as number) - (arrivals[1] as number);
+      assert.ok(gap >= 45, `requests ${gap.toFixed(1)} ms apart, at least the 50 ms asked for (timer granularity aside)`);
+    } finally {
+      await driver.stop();
+      await device.close();
+    }
+  });
+});

@@ -23,6 +23,7 @@ import {
   readRequest,
   readResponseData,
   writeCoilRequest,
+  writeCoilsRequest,
   writeRegisterRequest,
   writeRegistersRequest,
 } from './pdu.ts';
@@ -154,13 +155,16 @@ export class ModbusDriver implements Driver {
     if (addr.area === 'discrete' || addr.area === 'input')
       throw new WriteError('READ_ONLY', `${tag.address} is in the ${addr.area === 'input' ? 'input register' : 'discrete input'} area, which is read-only`);
     try {
-      if (addr.area === 'coil') return await this.sendWrite(unitId, writeCoilRequest(addr.address, Boolean(value)));
+      const multiple = this.device.connection.writeMultiple;
+      if (addr.area === 'coil') {
+        return await this.sendWrite(unitId, multiple ? writeCoilsRequest(addr.address, [Boolean(value)]) : writeCoilRequest(addr.address, Boolean(value)));
+      }
       if (addr.bit !== undefined) return await this.writeBit(unitId, addr.address, addr.bit, Boolean(value));
       const data =
         tag.type === 'string'
           ? encodeString(String(value), addr.length as number, addr.stringMode ?? 'H')
           : encodeRegisters(value, tag.type, this.byteOrder(point));
-      const request = data.length === 2 ? writeRegisterRequest(addr.address, data.readUInt16BE(0)) : writeRegistersRequest(addr.address, data);
+      const request = data.length === 2 && !multiple ? writeRegisterRequest(addr.address, data.readUInt16BE(0)) : writeRegistersRequest(addr.address, data);
       await this.sendWrite(unitId, request);
     } catch (err) {
       this.failed(err as Error, unitId);

@@ -30,6 +30,10 @@ export const ModbusConnectionSchema = Type.Object(
     maxRegistersPerRequest: Type.Integer({ minimum: 1, maximum: MAX_READ_REGISTERS, default: MAX_READ_REGISTERS }),
     maxBitsPerRequest: Type.Integer({ minimum: 1, maximum: MAX_READ_BITS, default: MAX_READ_BITS }),
     maxGap: Type.Integer({ minimum: 0, maximum: MAX_READ_REGISTERS, default: 0, description: 'Largest run of unused registers to read across' }),
+    writeMultiple: Type.Boolean({
+      default: false,
+      description: 'Write single coils and registers with functions 15 and 16 too, for devices that lack 5 and 6',
+    }),
   },
   { additionalProperties: false },
 );

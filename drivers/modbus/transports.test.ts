@@ -87,6 +87,7 @@ function simulatorConfig(transport: string, serialPort?: string) {
 }
 
 async function exercise(connection: Record<string, unknown>, sim: ModbusSimulator, maskWriteRefused: boolean) {
+  const writeMultiple = connection.writeMultiple === true;
   const shared = new SharedResources();
   const driver = new ModbusDriver(
     {
@@ -119,6 +120,12 @@ async function exercise(connection: Record<string, unknown>, sim: ModbusSimulato
     // Writing a bit left its neighbours alone; the 64-bit write landed in the right byte order.
     assert.equal(sim.registers(1, 'holding', 41, 1).readUInt16BE(0), 0b10000);
     assert.equal(decodeRegisters(sim.registers(1, 'holding', 14, 4), 0, 'uint64', 'BADC'), 12345678901234567890n);
+    const used = (code: number) => (sim.functionCounts[code] ?? 0) > 0;
+    assert.deepEqual(
+      [used(5), used(6), used(15), used(16)],
+      writeMultiple ? [false, false, true, true] : [true, true, false, true],
+      'the write functions used',
+    );
     // A device that refuses function 22 answers exception 1, and the bit is written by read-modify-write.
     assert.equal(driver.stats().exceptions?.['1'] !== undefined, maskWriteRefused);
     await assert.rejects(driver.write('i16', 40000), (e: Error & { code?: string }) => e.code === 'BAD_VALUE');
@@ -147,7 +154,8 @@ describe('Modbus transports, every type read and written', () => {
   it('RTU over TCP', async () => {
     const sim = modbusSimulator(simulatorConfig('rtu-over-tcp')) as ModbusSimulator;
     running.push(sim);
-    await exercise({ transport: 'rtu-over-tcp', host: '127.0.0.1', port: await sim.start() }, sim, false);
+    // With writeMultiple, single coils and registers go as functions 15 and 16.
+    await exercise({ transport: 'rtu-over-tcp', host: '127.0.0.1', port: await sim.start(), writeMultiple: true }, sim, false);
   });
 
   it('RTU on a serial line (socat pair)', async () => {

@@ -156,6 +156,8 @@ export class ModbusSimulator {
   private readonly clock: Clock;
   private faults: FaultConfig[];
   requestsServed = 0;
+  /** Requests served per function code (for tests). */
+  readonly functionCounts: Record<number, number> = {};
 
   constructor(
     private readonly config: ModbusSimulatorConfig,
@@ -304,6 +306,7 @@ export class ModbusSimulator {
       const unit = this.units.get(unitId);
       if (!unit) return;
       this.requestsServed++;
+      this.functionCounts[pdu[0] as number] = (this.functionCounts[pdu[0] as number] ?? 0) + 1;
       const fault = this.faults.find((f) => matches(f, viewOf(unitId, pdu)) && (f.probability >= 1 || Math.random() < f.probability));
       const frame = (tid: number, uid: number, response: Buffer) => (framing === 'mbap' ? encodeMbap(tid, uid, response) : encodeRtu(uid, response));
       if (!fault) {
