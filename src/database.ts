@@ -18,6 +18,11 @@ const MIGRATIONS: string[] = [
      document TEXT NOT NULL
    );
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  `CREATE TABLE store_device (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+   CREATE TABLE store_metric (id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, name TEXT NOT NULL, UNIQUE (device_id, name));
+   -- One row per device update: state 0 = waiting to be sent, 1 = sent, waiting for proof of delivery.
+   CREATE TABLE store_batch (id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, ts INTEGER NOT NULL, state INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
+   CREATE INDEX store_batch_state ON store_batch (state, id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -20,6 +20,7 @@ import { buildPipeline, computeSample, type TagPipeline } from './pipeline/pipel
 import { GroupScheduler } from './scheduler/group-scheduler.ts';
 import { SharedResources } from './shared-resources.ts';
 import { EdgeNode } from './sparkplug/edge-node.ts';
+import { SqliteStore } from './store/store.ts';
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -85,6 +86,12 @@ export class Gateway {
         },
         save: (bdSeq) => writeMeta(opts.db, 'bdSeq', String(bdSeq)),
       },
+      store: new SqliteStore(
+        opts.db,
+        { maxBytes: opts.config.northbound.store.maxBytes, maxAgeMs: opts.config.northbound.store.maxAgeS && opts.config.northbound.store.maxAgeS * 1000 },
+        opts.log.child({ component: 'store' }),
+        this.clock,
+      ),
       log: opts.log,
       clock: this.clock,
     });

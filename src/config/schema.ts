@@ -67,6 +67,13 @@ export const NorthboundSchema = Type.Object(
     primaryHostId: Type.Optional(Name('Sparkplug primary host application id')),
     keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
     connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+    store: Type.Object(
+      {
+        maxBytes: Type.Integer({ minimum: 65_536, default: 256 * 1024 * 1024, description: 'Largest size of stored values; the oldest go first' }),
+        maxAgeS: Type.Optional(Type.Integer({ minimum: 1, description: 'Values older than this are dropped' })),
+      },
+      { additionalProperties: false, default: {}, description: 'Store-and-forward limits' },
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,8 +1,11 @@
 /**
  * The Sparkplug B edge node session on mqtt.js (SPARKPLUG.md): Will = NDEATH
- * with a persisted bdSeq, command subscriptions before births, NBIRTH then one
- * DBIRTH per live device, DDATA by exception with aliases, one seq counter,
- * DDEATH/DBIRTH as devices come and go, and rebirth on NCMD.
+ * with a persisted bdSeq, command (and STATE) subscriptions before births, no
+ * birth until the primary host is online, NBIRTH then one DBIRTH per live
+ * device, DDATA by exception with aliases, one seq counter, DDEATH/DBIRTH as
+ * devices come and go, rebirth on NCMD, and store-and-forward: every update
+ * is kept in the store until the broker has provably read it, and what the
+ * broker did not get is sent after the next births as historical data.
  *
  * The connection loop is ours (mqtt.js reconnect is off) so that every CONNECT
  * carries a fresh bdSeq in its Will, and so that brokers are tried in order.
@@ -16,11 +19,19 @@ import type { NorthboundConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
 import type { LiveValues } from '../live-values.ts';
 import { redactUrl } from '../log.ts';
+import type { StoreStats, ValueStore } from '../store/store.ts';
 import { encodePayload, type MetricOut, SPARKPLUG_TYPE_OF, SparkplugType } from './codec.ts';
 import { decodeCommand, MalformedPayloadError } from './command-decoder.ts';
-import { deviceTopic, nodeTopic } from './topics.ts';
+import { DeliveryProof } from './delivery-proof.ts';
+import { deviceTopic, nodeTopic, stateTopic } from './topics.ts';
 
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
+
+/** Unproven batches allowed on the wire during replay: the broker paces the replay by its answers. */
+const REPLAY_WINDOW = 32;
+const REPLAY_TICK_MS = 10;
+/** How soon after a publish a PINGREQ asks the broker to prove it read it. */
+const PROOF_DELAY_MS = 20;
 
 /** Where bdSeq survives restarts of the gateway (topics-nbirth-bdseq-increment). */
 export interface BdSeqStore {
@@ -39,15 +50,26 @@ interface MetricInfo {
   datatype: number;
 }
 
-export type SessionState = 'stopped' | 'connecting' | 'subscribing' | 'online' | 'disconnected';
+export type SessionState = 'stopped' | 'connecting' | 'subscribing' | 'waiting-for-host' | 'online' | 'disconnected';
 
 export interface EdgeNodeStatus {
   state: SessionState;
   broker?: string;
   bdSeq: number;
   seq: number;
+  primaryHost?: { id: string; online?: boolean; lastStateTimestamp?: number };
   messagesPublished: number;
   bytesPublished: number;
+  store: StoreStats & {
+    /** Values sent as historical after a reconnect. */
+    replayed: number;
+    /** Historical values per second over the last 10 s. */
+    replayRate: number;
+    /** Stored values whose tag or device no longer exists (configuration changed). */
+    discarded: number;
+    /** Values sent live, not proven, and sent again as historical: possible duplicates. */
+    resent: number;
+  };
   lastError?: string;
 }
 
@@ -56,6 +78,7 @@ export interface EdgeNodeOptions {
   devices: DeviceModel[];
   values: LiveValues;
   bdSeqStore: BdSeqStore;
+  store: ValueStore;
   log: Logger;
   clock: Clock;
 }
@@ -68,6 +91,9 @@ export class EdgeNode {
   private seq = 0;
   private readonly backoff = new Backoff();
   private retryTimer: unknown;
+  private replayTimer: unknown;
+  private proofTimer: unknown;
+  private readonly proof = new DeliveryProof();
   private readonly metrics = new Map<string, Map<string, MetricInfo>>();
   /** Devices that are up (connected and read once): they get a DBIRTH. */
   private readonly liveDevices = new Set<string>();
@@ -75,7 +101,12 @@ export class EdgeNode {
   private readonly bornDevices = new Set<string>();
   /** Last quality published per device/metric, to send Quality when it changes back to good. */
   private readonly lastQuality = new Map<string, Quality>();
-  private readonly counters = { messagesPublished: 0, bytesPublished: 0 };
+  /** The newest STATE timestamp seen from the primary host, kept across reconnects. */
+  private lastStateTs = -1;
+  private primaryOnline?: boolean;
+  private readonly counters = { messagesPublished: 0, bytesPublished: 0, replayed: 0, discarded: 0, resent: 0 };
+  private readonly replayedPerSecond: { second: number; values: number }[] = [];
+  private discardWarned = false;
   private lastError?: string;
   private readonly log: Logger;
 
@@ -97,32 +128,41 @@ export class EdgeNode {
 
   /** Publishes NDEATH (an intentional disconnect) and closes the connection. */
   async stop(): Promise<void> {
-    this.opts.clock.clearTimeout(this.retryTimer);
+    const clock = this.opts.clock;
+    clock.clearTimeout(this.retryTimer);
+    clock.clearTimeout(this.replayTimer);
+    clock.clearTimeout(this.proofTimer);
     const client = this.client;
     const wasOnline = this.state === 'online';
     this.state = 'stopped';
     this.client = undefined;
+    this.proof.reset();
+    this.opts.store.requeueSent();
     if (!client) return;
     client.removeAllListeners('close');
-    if (wasOnline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2000);
-        client.publish(this.topic('NDEATH'), Buffer.from(this.deathPayload()), { qos: 1 }, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    if (wasOnline) await this.publishDeath(client);
     await client.endAsync(!wasOnline).catch(() => {});
   }
 
   status(): EdgeNodeStatus {
+    const now = Math.floor(this.opts.clock.now() / 1000);
+    const recent = this.replayedPerSecond.filter((r) => r.second > now - 10).reduce((n, r) => n + r.values, 0);
+    const primary = this.opts.config.primaryHostId;
     return {
       state: this.state,
       broker: redactUrl(this.opts.config.brokers[this.brokerIndex]?.url ?? ''),
       bdSeq: this.bdSeq,
       seq: this.seq,
-      ...this.counters,
+      primaryHost: primary ? { id: primary, online: this.primaryOnline, lastStateTimestamp: this.lastStateTs >= 0 ? this.lastStateTs : undefined } : undefined,
+      messagesPublished: this.counters.messagesPublished,
+      bytesPublished: this.counters.bytesPublished,
+      store: {
+        ...this.opts.store.stats(),
+        replayed: this.counters.replayed,
+        replayRate: recent / 10,
+        discarded: this.counters.discarded,
+        resent: this.counters.resent,
+      },
       lastError: this.lastError,
     };
   }
@@ -138,28 +178,28 @@ export class EdgeNode {
   deviceDown(device: string): void {
     if (!this.liveDevices.delete(device)) return;
     if (this.state === 'online' && this.bornDevices.delete(device)) {
-      this.publish(
-        deviceTopic(this.opts.config.groupId, 'DDEATH', this.opts.config.edgeNodeId, device),
-        encodePayload(this.opts.clock.now(), [], this.nextSeq()),
-      );
+      this.publishDevice('DDEATH', device, []);
     }
   }
 
-  /** Publishes a device's changed values as one DDATA (only while online and born). */
+  /**
+   * A device's changed values: kept in the store first, then published as one
+   * DDATA when the node is online and the device born; otherwise they wait in
+   * the store for the next births.
+   */
   publishData(device: string, updates: readonly TagUpdate[]): void {
-    if (this.state !== 'online' || !this.bornDevices.has(device) || updates.length === 0) return;
     const byName = this.metrics.get(device);
-    if (!byName) return;
+    if (!byName || updates.length === 0) return;
+    const live = this.state === 'online' && this.bornDevices.has(device);
+    const id = this.opts.store.append(device, updates, live);
+    if (!live) return;
     const metrics: MetricOut[] = [];
     for (const u of updates) {
       const info = byName.get(u.tag);
-      if (!info) continue;
-      metrics.push({ alias: info.alias, timestamp: u.sourceTs, datatype: info.datatype, value: u.value, quality: this.qualityToSend(device, u) });
+      if (info) metrics.push({ alias: info.alias, timestamp: u.sourceTs, datatype: info.datatype, value: u.value, quality: this.qualityToSend(device, u) });
     }
-    this.publish(
-      deviceTopic(this.opts.config.groupId, 'DDATA', this.opts.config.edgeNodeId, device),
-      encodePayload(this.opts.clock.now(), metrics, this.nextSeq()),
-    );
+    this.publishDevice('DDATA', device, metrics);
+    this.sent([id]);
   }
 
   private qualityToSend(device: string, u: Pick<TagUpdate, 'tag' | 'quality'>): Quality | undefined {
@@ -176,6 +216,16 @@ export class EdgeNode {
   private deathPayload(): Uint8Array {
     // NDEATH carries exactly one metric, bdSeq (Int64), and no seq.
     return encodePayload(this.opts.clock.now(), [{ name: 'bdSeq', timestamp: this.opts.clock.now(), datatype: SparkplugType.Int64, value: this.bdSeq }]);
+  }
+
+  private publishDeath(client: MqttClient): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      client.publish(this.topic('NDEATH'), Buffer.from(this.deathPayload()), { qos: 1 }, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private nextSeq(): number {
@@ -204,40 +254,55 @@ export class EdgeNode {
       will: { topic: this.topic('NDEATH'), payload: Buffer.from(this.deathPayload()), qos: 1, retain: false },
     });
     this.client = client;
-    let wasOnline = false;
-    client.on('connect', () => {
-      void this.onConnect(client).then(() => {
-        wasOnline = this.client === client && this.state === 'online';
-      });
+    client.on('connect', () => void this.onConnect(client));
+    client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
+    client.on('packetsend', (packet) => {
+      if (packet.cmd === 'pingreq') this.proof.pingSent();
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'pingresp' && this.client === client) this.proven(this.proof.pingAnswered());
+    });
     client.on('error', (err) => {
       this.lastError = err.message;
       this.log.warn({ err: err.message, broker: redactUrl(broker.url) }, 'broker connection error');
     });
-    client.on('close', () => {
-      if (this.client !== client) return;
-      this.client = undefined;
-      client.removeAllListeners();
-      client.on('error', () => {});
-      client.end(true);
-      this.state = 'disconnected';
-      this.bornDevices.clear();
-      this.log.warn({ broker: redactUrl(broker.url) }, 'broker connection closed');
-      // A broker that never let us online is skipped for the next one in the list.
-      if (!wasOnline) this.brokerIndex = (this.brokerIndex + 1) % cfg.brokers.length;
-      else this.backoff.reset();
-      const delay = this.backoff.next();
-      this.retryTimer = this.opts.clock.setTimeout(() => this.connect(), delay);
-    });
+    client.on('close', () => this.onClose(client, broker.url));
+  }
+
+  private onClose(client: MqttClient, url: string) {
+    if (this.client !== client) return;
+    const clock = this.opts.clock;
+    this.client = undefined;
+    client.removeAllListeners();
+    client.on('error', () => {});
+    client.end(true);
+    clock.clearTimeout(this.replayTimer);
+    clock.clearTimeout(this.proofTimer);
+    this.proofTimer = undefined;
+    const unproven = this.proof.pending;
+    this.proof.reset();
+    // Whatever the broker may not have read waits again, and goes out as historical data later.
+    this.opts.store.requeueSent();
+    if (unproven > 0) this.log.info({ batches: unproven }, 'unproven data kept for replay');
+    this.state = 'disconnected';
+    this.bornDevices.clear();
+    this.log.warn({ broker: redactUrl(url) }, 'broker connection closed');
+    // Failover: the next broker of the list (the same one when there is only one).
+    this.brokerIndex = (this.brokerIndex + 1) % this.opts.config.brokers.length;
+    this.retryTimer = clock.setTimeout(() => this.connect(), this.backoff.next());
   }
 
   private async onConnect(client: MqttClient): Promise<void> {
     this.state = 'subscribing';
-    const { groupId, edgeNodeId } = this.opts.config;
-    try {
+    const { groupId, edgeNodeId, primaryHostId } = this.opts.config;
+    const topics: Record<string, { qos: 1 }> = {
       // message-flow-edge-node-ncmd-subscribe, message-flow-device-dcmd-subscribe: QoS 1, before NBIRTH
-      await client.subscribeAsync({ [this.topic('NCMD')]: { qos: 1 }, [deviceTopic(groupId, 'DCMD', edgeNodeId, '+')]: { qos: 1 } });
+      [this.topic('NCMD')]: { qos: 1 },
+      [deviceTopic(groupId, 'DCMD', edgeNodeId, '+')]: { qos: 1 },
+    };
+    if (primaryHostId) topics[stateTopic(primaryHostId)] = { qos: 1 };
+    try {
+      await client.subscribeAsync(topics);
     } catch (err) {
       this.lastError = (err as Error).message;
       this.log.warn({ err: this.lastError }, 'command subscription failed');
@@ -245,14 +310,20 @@ export class EdgeNode {
       return;
     }
     if (this.client !== client) return;
-    this.backoff.reset();
     this.lastError = undefined;
+    if (primaryHostId && this.primaryOnline !== true) {
+      // message-flow-edge-node-birth-publish-phid-*: no birth until the primary host says online.
+      this.state = 'waiting-for-host';
+      this.log.info({ primaryHostId }, 'waiting for the primary host to be online');
+      return;
+    }
     this.birth();
   }
 
   /** NBIRTH (seq 0) and one DBIRTH per live device, in that order (principles-birth-certificates-order). */
   private birth(): void {
     this.state = 'online';
+    this.backoff.reset();
     this.seq = 0;
     this.bornDevices.clear();
     this.lastQuality.clear();
@@ -264,6 +335,7 @@ export class EdgeNode {
     this.publish(this.topic('NBIRTH'), encodePayload(now, nodeMetrics, 0));
     this.log.info({ bdSeq: this.bdSeq, devices: this.liveDevices.size }, 'edge node online');
     for (const device of this.liveDevices) this.publishDeviceBirth(device);
+    this.scheduleReplay();
   }
 
   private publishDeviceBirth(device: string): void {
@@ -284,11 +356,97 @@ export class EdgeNode {
         quality: quality === 'good' ? undefined : quality,
       });
     }
-    this.publish(deviceTopic(this.opts.config.groupId, 'DBIRTH', this.opts.config.edgeNodeId, device), encodePayload(now, metrics, this.nextSeq()));
+    this.publishDevice('DBIRTH', device, metrics);
     this.bornDevices.add(device);
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  /**
+   * Sends stored values of born devices as historical DDATA, oldest first, with
+   * the current aliases and fresh seq numbers; paced by the broker: at most
+   * REPLAY_WINDOW batches on the wire that it has not yet proven to have read.
+   */
+  private scheduleReplay() {
+    this.opts.clock.clearTimeout(this.replayTimer);
+    this.replayTimer = this.opts.clock.setTimeout(() => {
+      if (this.state !== 'online') return;
+      this.replayTick();
+      this.scheduleReplay();
+    }, REPLAY_TICK_MS);
+  }
+
+  private replayTick() {
+    const room = REPLAY_WINDOW - this.proof.pending;
+    if (room <= 0 || this.bornDevices.size === 0) return;
+    const batches = this.opts.store.pending(this.bornDevices, room);
+    const sent: number[] = [];
+    const discarded: number[] = [];
+    let values = 0;
+    for (const batch of batches) {
+      const byName = this.metrics.get(batch.device);
+      const metrics: MetricOut[] = [];
+      for (const r of batch.records) {
+        const info = byName?.get(r.metric);
+        if (!info) {
+          this.discard(batch.device, r.metric);
+          continue;
+        }
+        metrics.push({
+          alias: info.alias,
+          timestamp: r.ts,
+          datatype: info.datatype,
+          value: r.value,
+          isHistorical: true,
+          quality: r.quality === 'good' ? undefined : r.quality,
+        });
+      }
+      if (metrics.length === 0) {
+        discarded.push(batch.id);
+        continue;
+      }
+      this.publishDevice('DDATA', batch.device, metrics);
+      sent.push(batch.id);
+      values += metrics.length;
+    }
+    if (discarded.length > 0) this.opts.store.remove(discarded);
+    if (sent.length === 0) return;
+    this.opts.store.markSent(sent);
+    this.sent(sent);
+    this.counters.replayed += values;
+    const second = Math.floor(this.opts.clock.now() / 1000);
+    const last = this.replayedPerSecond.at(-1);
+    if (last?.second === second) last.values += values;
+    else this.replayedPerSecond.push({ second, values });
+    if (this.replayedPerSecond.length > 10) this.replayedPerSecond.shift();
+  }
+
+  /** A stored value of a tag or device that the configuration no longer has: it cannot be published. */
+  private discard(device: string, metric: string) {
+    this.counters.discarded++;
+    if (this.discardWarned) return;
+    this.discardWarned = true;
+    this.log.warn({ device, metric }, 'stored values of tags or devices no longer configured are discarded (counted in the store statistics)');
+  }
+
+  /** Batches just written: ask the broker for proof soon (one PINGREQ covers them all). */
+  private sent(ids: readonly number[]) {
+    this.proof.sent(ids);
+    if (this.proofTimer !== undefined) return;
+    this.proofTimer = this.opts.clock.setTimeout(() => {
+      this.proofTimer = undefined;
+      if (this.client && this.proof.pending > 0 && !this.proof.covered) this.client.sendPing();
+    }, PROOF_DELAY_MS);
+  }
+
+  private proven(ids: number[]) {
+    if (ids.length > 0) this.opts.store.remove(ids);
+  }
+
+  private onMessage(client: MqttClient, topic: string, payload: Buffer): void {
+    const primary = this.opts.config.primaryHostId;
+    if (primary && topic === stateTopic(primary)) {
+      this.onState(client, payload);
+      return;
+    }
     if (topic !== this.topic('NCMD')) {
       this.log.warn({ topic }, 'device command ignored: write-back is not available in this version');
       return;
@@ -309,6 +467,54 @@ export class EdgeNode {
         this.log.warn({ metric: m.name ?? m.alias }, 'unsupported NCMD metric ignored');
       }
     }
+  }
+
+  /**
+   * The primary host's STATE (JSON {online, timestamp}). Stale messages (older
+   * than the newest seen) are ignored; online allows births; offline means
+   * NDEATH, disconnect and the next server
+   * (operational-behavior-edge-node-termination-host-offline).
+   */
+  private onState(client: MqttClient, payload: Buffer): void {
+    let state: { online?: unknown; timestamp?: unknown };
+    try {
+      state = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.log.warn({ bytes: payload.length }, 'STATE message is not JSON: ignored');
+      return;
+    }
+    if (typeof state?.online !== 'boolean' || typeof state.timestamp !== 'number') {
+      this.log.warn('STATE message without a boolean "online" and a numeric "timestamp": ignored');
+      return;
+    }
+    if (state.timestamp < this.lastStateTs) {
+      this.log.info({ timestamp: state.timestamp, newest: this.lastStateTs }, 'stale STATE ignored');
+      return;
+    }
+    this.lastStateTs = state.timestamp;
+    this.primaryOnline = state.online;
+    if (state.online) {
+      if (this.state === 'waiting-for-host' && this.client === client) {
+        this.log.info('primary host online');
+        this.birth();
+      }
+      return;
+    }
+    if (this.state !== 'online' && this.state !== 'waiting-for-host') return;
+    this.log.warn('primary host offline: NDEATH, disconnect, next server');
+    const wasOnline = this.state === 'online';
+    void (async () => {
+      if (wasOnline) await this.publishDeath(client);
+      client.end();
+    })();
+    this.state = 'disconnected';
+    this.opts.clock.clearTimeout(this.replayTimer);
+  }
+
+  /** A device message with the next seq. */
+  private publishDevice(type: 'DBIRTH' | 'DDATA' | 'DDEATH', device: string, metrics: MetricOut[]): void {
+    const { groupId, edgeNodeId } = this.opts.config;
+    this.publish(deviceTopic(groupId, type, edgeNodeId, device), encodePayload(this.opts.clock.now(), metrics, this.nextSeq()));
   }
 
   private publish(topic: string, payload: Uint8Array): void {
