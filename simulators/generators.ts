@@ -13,6 +13,7 @@ const GeneratorVariants = [
       step: Type.Number({ default: 1 }),
       intervalMs: Type.Integer({ minimum: 1, default: 1000 }),
       max: Type.Optional(Type.Number()),
+      perRead: Type.Boolean({ default: false, description: 'Step once per read instead of per interval: a lost value shows as a gap' }),
     },
     { additionalProperties: false },
   ),
@@ -63,6 +64,13 @@ export type Generator = (now: number) => number | boolean;
 export function createGenerator(cfg: GeneratorConfig, t0: number, seed = 1): Generator {
   switch (cfg.kind) {
     case 'counter':
+      if (cfg.perRead) {
+        let reads = 0;
+        return () => {
+          const v = cfg.start + cfg.step * reads++;
+          return cfg.max === undefined ? v : cfg.start + ((v - cfg.start) % (cfg.max - cfg.start + 1));
+        };
+      }
       return (now) => {
         const v = cfg.start + cfg.step * Math.floor((now - t0) / cfg.intervalMs);
         return cfg.max === undefined ? v : cfg.start + ((v - cfg.start) % (cfg.max - cfg.start + 1));

@@ -28,6 +28,8 @@ interface Point {
   byteOrder: PointConfig['byteOrder'];
   generator?: Generator;
   evaluatedAt?: number;
+  /** Evaluated on every read, not once per millisecond. */
+  perRead?: boolean;
 }
 
 class UnitImage {
@@ -66,7 +68,7 @@ class UnitImage {
     for (let i = lo; i < list.length; i++) {
       const p = list[i] as Point;
       if (p.address >= start + count) break;
-      if (p.generator && p.evaluatedAt !== now) {
+      if (p.generator && (p.perRead || p.evaluatedAt !== now)) {
         p.evaluatedAt = now;
         this.store(p, p.generator(now));
       }
@@ -176,9 +178,10 @@ export class ModbusSimulator {
             // Spread sine phases and random seeds over repeated points so they differ.
             const cfg = pc.generator.kind === 'sine' ? { ...pc.generator, phase: pc.generator.phase + i / pc.count } : pc.generator;
             p.generator = createGenerator(cfg, t0, unit.id * 65536 + p.address + 1);
+            p.perRead = cfg.kind === 'counter' && cfg.perRead;
           }
           image.points.push(p);
-          image.store(p, pc.value ?? p.generator?.(t0) ?? 0);
+          image.store(p, pc.value ?? (p.perRead ? 0 : p.generator?.(t0)) ?? 0);
         }
       }
       image.index();

@@ -71,6 +71,9 @@ export const NorthboundSchema = Type.Object(
       {
         maxBytes: Type.Integer({ minimum: 65_536, default: 256 * 1024 * 1024, description: 'Largest size of stored values; the oldest go first' }),
         maxAgeS: Type.Optional(Type.Integer({ minimum: 1, description: 'Values older than this are dropped' })),
+        replayMaxBatchesPerSecond: Type.Optional(
+          Type.Integer({ minimum: 1, description: 'Limit on stored updates sent per second after a reconnect (slow or metered links)' }),
+        ),
       },
       { additionalProperties: false, default: {}, description: 'Store-and-forward limits' },
     ),

@@ -107,6 +107,8 @@ export class EdgeNode {
   private readonly counters = { messagesPublished: 0, bytesPublished: 0, replayed: 0, discarded: 0, resent: 0 };
   private readonly replayedPerSecond: { second: number; values: number }[] = [];
   private discardWarned = false;
+  /** Token bucket for store.replayMaxBatchesPerSecond. */
+  private replayBudget = 0;
   private lastError?: string;
   private readonly log: Logger;
 
@@ -375,9 +377,12 @@ export class EdgeNode {
   }
 
   private replayTick() {
-    const room = REPLAY_WINDOW - this.proof.pending;
+    const limit = this.opts.config.store.replayMaxBatchesPerSecond;
+    if (limit !== undefined) this.replayBudget = Math.min(limit, this.replayBudget + (limit * REPLAY_TICK_MS) / 1000);
+    const room = Math.min(REPLAY_WINDOW - this.proof.pending, limit === undefined ? REPLAY_WINDOW : Math.floor(this.replayBudget));
     if (room <= 0 || this.bornDevices.size === 0) return;
     const batches = this.opts.store.pending(this.bornDevices, room);
+    if (limit !== undefined) this.replayBudget -= batches.length;
     const sent: number[] = [];
     const discarded: number[] = [];
     let values = 0;
@@ -500,11 +505,11 @@ export class EdgeNode {
       }
       return;
     }
-    if (this.state !== 'online' && this.state !== 'waiting-for-host') return;
+    // Offline before our birth (a retained STATE, say): keep waiting. After it: end the session.
+    if (this.state !== 'online') return;
     this.log.warn('primary host offline: NDEATH, disconnect, next server');
-    const wasOnline = this.state === 'online';
     void (async () => {
-      if (wasOnline) await this.publishDeath(client);
+      await this.publishDeath(client);
       client.end();
     })();
     this.state = 'disconnected';

@@ -13,11 +13,20 @@ export class Mosquitto {
   port = 0;
   private readonly dir = tempDir('plexus-mosquitto-');
 
+  /**
+   * `persistent`: sessions survive a restart of the broker, and QoS 0 messages
+   * queue for a subscriber that is away (so a test host misses nothing).
+   */
+  constructor(private readonly opts: { persistent?: boolean } = {}) {}
+
   /** Starts the broker (on the same port as before when restarted). */
   async start(): Promise<this> {
     if (!this.port) this.port = await freePort();
     const conf = path.join(this.dir, 'mosquitto.conf');
-    fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+    const persistence = this.opts.persistent
+      ? `persistence true\npersistence_location ${this.dir}/\nautosave_interval 1\nqueue_qos0_messages true\nmax_queued_messages 0\n`
+      : 'persistence false\n';
+    fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\n${persistence}log_dest none\n`);
     const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';

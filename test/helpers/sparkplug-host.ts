@@ -45,8 +45,12 @@ export class SparkplugHost {
   readonly messages: HostMessage[] = [];
   private client?: MqttClient;
 
-  async connect(url: string): Promise<this> {
-    this.client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clientId: `test-host-${process.pid}-${Math.random().toString(16).slice(2)}` });
+  private readonly clientId = `test-host-${process.pid}-${Math.random().toString(16).slice(2)}`;
+
+  /** `persistent`: a session the broker keeps (with a persistent broker, nothing is missed while away). */
+  async connect(url: string, opts: { persistent?: boolean } = {}): Promise<this> {
+    await this.client?.endAsync(true);
+    this.client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clientId: this.clientId, clean: !opts.persistent });
     this.client.on('message', (topic, payload) => this.record(topic, payload));
     await this.client.subscribeAsync('spBv1.0/#', { qos: 1 });
     return this;
@@ -55,7 +59,8 @@ export class SparkplugHost {
   private record(topic: string, payload: Buffer) {
     const parts = topic.split('/');
     const type = parts[2] ?? '';
-    if (type === 'NCMD' || type === 'DCMD') return;
+    // Commands are ours; STATE is JSON, not a Sparkplug payload.
+    if (type === 'NCMD' || type === 'DCMD' || parts[1] === 'STATE') return;
     const decoded = sparkplug.decodePayload(payload);
     this.messages.push({
       topic,
@@ -83,8 +88,8 @@ export class SparkplugHost {
     await this.client?.publishAsync(topic, payload, { qos: 0 });
   }
 
-  async publishRaw(topic: string, payload: Buffer): Promise<void> {
-    await this.client?.publishAsync(topic, payload, { qos: 0 });
+  async publishRaw(topic: string, payload: Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+    await this.client?.publishAsync(topic, payload, { qos: opts.qos ?? 0, retain: opts.retain ?? false });
   }
 
   of(type: string, device?: string): HostMessage[] {

@@ -1,0 +1,41 @@
+/** The gateway as a child process, as a user runs it: `plexus start --config FILE --data-dir DIR`. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+export class GatewayProcess {
+  private child?: ChildProcess;
+  readonly configFile: string;
+  readonly dataDir: string;
+
+  constructor(
+    dir: string,
+    config: unknown,
+    private readonly env: Record<string, string> = {},
+  ) {
+    this.configFile = path.join(dir, 'gateway.yaml');
+    this.dataDir = path.join(dir, 'data');
+    fs.writeFileSync(this.configFile, YAML.stringify(config));
+  }
+
+  start(): this {
+    this.child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/main.ts'), 'start', '--config', this.configFile, '--data-dir', this.dataDir], {
+      stdio: 'ignore',
+      env: { ...process.env, PLEXUS_LOG_LEVEL: 'warn', ...this.env },
+    });
+    return this;
+  }
+
+  /** Sends a signal and waits for the process to end; returns its exit code. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const [code] = await exited;
+    return code as number | null;
+  }
+}
