@@ -1,12 +1,18 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus, sparkplug.
+ * Names: pipeline, modbus, sparkplug, store.
  */
 import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchStore } from './store.ts';
 
-const benches: Record<string, () => void | Promise<void>> = { pipeline: benchPipeline, modbus: benchModbusDriver, sparkplug: benchModbusSparkplug };
+const benches: Record<string, () => void | Promise<void>> = {
+  pipeline: benchPipeline,
+  modbus: benchModbusDriver,
+  sparkplug: benchModbusSparkplug,
+  store: benchStore,
+};
 
 const chosen = process.argv.slice(2);
 for (const name of chosen.length ? chosen : Object.keys(benches)) {
