@@ -27,7 +27,12 @@ const TAGS = 1000;
 const BATCHES = 300; // 300 polls of 1,000 tags: 300,000 values
 
 const batch = (round: number): TagUpdate[] =>
-  Array.from({ length: TAGS }, (_, i) => ({ tag: `T${i}`, value: Math.fround(20 + Math.sin(round / 10 + i) * 5), quality: 'good', sourceTs: 1_700_000_000_000 + round * 1000 }));
+  Array.from({ length: TAGS }, (_, i) => ({
+    tag: `T${i}`,
+    value: Math.fround(20 + Math.sin(round / 10 + i) * 5),
+    quality: 'good',
+    sourceTs: 1_700_000_000_000 + round * 1000,
+  }));
 
 export async function benchStore(): Promise<void> {
   const dir = tempDir('plexus-bench-store-');
@@ -75,7 +80,14 @@ export async function benchStore(): Promise<void> {
     node.start();
     // Live values keep flowing during the replay: 10 updates of 1,000 values a second.
     let round = BATCHES;
-    const live = setInterval(() => node.publishData('Meter', batch(round++).map((u) => ({ ...u, sourceTs: Date.now() }))), 100);
+    const live = setInterval(
+      () =>
+        node.publishData(
+          'Meter',
+          batch(round++).map((u) => ({ ...u, sourceTs: Date.now() })),
+        ),
+      100,
+    );
     try {
       await waitFor(() => historical >= BATCHES * TAGS, 'the replay', 120_000);
       const elapsed = (performance.now() - started) / 1000;
