@@ -23,6 +23,21 @@ const MIGRATIONS: string[] = [
    -- One row per device update: state 0 = waiting to be sent, 1 = sent, waiting for proof of delivery.
    CREATE TABLE store_batch (id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, ts INTEGER NOT NULL, state INTEGER NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL);
    CREATE INDEX store_batch_state ON store_batch (state, id);`,
+  `CREATE TABLE audit_write (
+     id INTEGER PRIMARY KEY,
+     ts INTEGER NOT NULL,
+     source TEXT NOT NULL,
+     who TEXT NOT NULL,
+     device TEXT NOT NULL,
+     tag TEXT NOT NULL,
+     requested TEXT NOT NULL,
+     raw TEXT,
+     result TEXT NOT NULL,
+     message TEXT,
+     read_back TEXT,
+     latency_ms REAL NOT NULL
+   );
+   CREATE TABLE api_token (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash TEXT NOT NULL, created_at INTEGER NOT NULL);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

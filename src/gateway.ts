@@ -5,10 +5,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { ConnectionState, Driver, Sample } from '../drivers/contract.ts';
+import { type ConnectionState, type Driver, type Sample, WriteError } from '../drivers/contract.ts';
 import { driverPlugins } from '../drivers/registry.ts';
 import { type RunningSimulator, simulatorPlugins } from '../simulators/registry.ts';
 import { buildApp } from './api/app.ts';
+import { TokenStore } from './api/tokens.ts';
 import { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config, DeviceConfig } from './config/schema.ts';
@@ -18,9 +19,12 @@ import { LiveValues } from './live-values.ts';
 import { type CompiledExpression, compileExpression, type ExprContext, InputError } from './pipeline/expression.ts';
 import { buildPipeline, computeSample, type TagPipeline } from './pipeline/pipeline.ts';
 import { GroupScheduler } from './scheduler/group-scheduler.ts';
+import { SerialQueue } from './serial-queue.ts';
 import { SharedResources } from './shared-resources.ts';
-import { EdgeNode } from './sparkplug/edge-node.ts';
+import { type DeviceCommand, EdgeNode } from './sparkplug/edge-node.ts';
 import { SqliteStore } from './store/store.ts';
+import { AuditLog } from './writes/audit-log.ts';
+import { WriteService, type WriteTarget } from './writes/write-service.ts';
 
 export interface GatewayOptions {
   config: Readonly<Config>;
@@ -37,6 +41,8 @@ interface DeviceRuntime {
   pipelines: Map<string, TagPipeline>;
   /** Computed tags, in configuration order, with the tags they read. */
   computed: { name: string; formula: CompiledExpression; references: string[] }[];
+  /** The device's reads and writes, one at a time. */
+  queue: SerialQueue;
   /** Reads another tag's current good value, for formulas. */
   lookup: ExprContext['lookup'];
   /** True once the device has been read after its connection came up. */
@@ -56,6 +62,8 @@ export class Gateway {
   readonly values = new LiveValues();
   readonly bus: EventBus;
   readonly edgeNode: EdgeNode;
+  readonly writes: WriteService;
+  readonly audit: AuditLog;
   private readonly devices = new Map<string, DeviceRuntime>();
   private readonly simulators: { protocol: string; sim: RunningSimulator; port: number }[] = [];
   private broker?: EmbeddedBroker;
@@ -94,7 +102,84 @@ export class Gateway {
       ),
       log: opts.log,
       clock: this.clock,
+      onDeviceCommand: (device, commands, from) => void this.onDeviceCommand(device, commands, from),
+      onReboot: () => void this.reboot(),
     });
+    this.audit = new AuditLog(opts.db, opts.config.writes.auditMaxEntries);
+    this.writes = new WriteService(this.writeTarget(), this.audit, this.clock, opts.config.writes.timeoutMs);
+  }
+
+  /** Gateway-wide read-only mode: the configuration's, or the one switched at run time (kept in the database). */
+  get readOnly(): boolean {
+    return this.opts.config.writes.readOnly || readMeta(this.opts.db, 'readOnly') === 'true';
+  }
+
+  setReadOnly(enabled: boolean): void {
+    writeMeta(this.opts.db, 'readOnly', String(enabled));
+    this.log.warn({ readOnly: this.readOnly }, 'read-only mode switched');
+  }
+
+  private writeTarget(): WriteTarget {
+    return {
+      tag: (device, tag) => {
+        const runtime = this.devices.get(device);
+        if (!runtime) {
+          const disabled = this.opts.config.devices.find((d) => d.name === device);
+          return disabled
+            ? { code: 'PLX_WRITE_DEVICE_DISABLED', message: `device "${device}" is disabled` }
+            : { code: 'PLX_WRITE_UNKNOWN_TAG', message: `there is no device "${device}"` };
+        }
+        const config = runtime.config.groups.flatMap((g) => g.tags).find((t) => t.name === tag);
+        const pipeline = runtime.pipelines.get(tag);
+        if (!config || !pipeline) return { code: 'PLX_WRITE_UNKNOWN_TAG', message: `device "${device}" has no tag "${tag}"` };
+        return { config, pipeline };
+      },
+      refusal: (device) => {
+        if (this.readOnly) return { code: 'PLX_WRITE_READ_ONLY_MODE', message: 'the gateway is in read-only mode: no writes' };
+        if (this.devices.get(device)?.config.readOnly) return { code: 'PLX_WRITE_READ_ONLY_MODE', message: `device "${device}" is read-only: no writes` };
+        return undefined;
+      },
+      writeAndReadBack: (device, tag, raw) => {
+        const runtime = this.devices.get(device) as DeviceRuntime;
+        const group = runtime.config.groups.find((g) => g.tags.some((t) => t.name === tag));
+        return runtime.queue.run(async () => {
+          const driver = runtime.driver;
+          if (!driver) throw new WriteError('NOT_CONNECTED', `device "${device}" is not running`);
+          await driver.write(tag, raw);
+          if (group && runtime.schedulers.has(group.name)) {
+            // Read back at once, and publish the new value now rather than at the next poll.
+            const updates = this.applySamples(runtime, await driver.read(group.name));
+            this.report(runtime, updates);
+          }
+          return this.values.get(device, tag);
+        });
+      },
+    };
+  }
+
+  private async onDeviceCommand(device: string, commands: DeviceCommand[], from: string): Promise<void> {
+    const source = { kind: 'dcmd' as const, who: from };
+    for (const c of commands) {
+      const result =
+        'error' in c
+          ? this.writes.refuse(device, c.tag, c.requested, 'PLX_WRITE_BAD_COMMAND', c.error, source)
+          : await this.writes.write({ device, tag: c.tag, value: c.value }, source);
+      if (!result.ok) this.log.warn({ device, tag: c.tag, code: result.code, reason: result.message }, 'DCMD write refused');
+    }
+  }
+
+  /** NCMD Node Control/Reboot: drivers and the Sparkplug session restart cleanly. */
+  async reboot(): Promise<void> {
+    this.log.warn('rebooting: restarting drivers and the Sparkplug session');
+    for (const runtime of this.devices.values()) {
+      for (const s of runtime.schedulers.values()) s.stop();
+      runtime.schedulers.clear();
+      await runtime.driver?.stop();
+      runtime.up = false;
+    }
+    await this.edgeNode.stop();
+    this.edgeNode.start();
+    for (const runtime of this.devices.values()) await this.startDevice(runtime);
   }
 
   async start(): Promise<void> {
@@ -116,7 +201,7 @@ export class Gateway {
     for (const runtime of this.devices.values()) await this.startDevice(runtime);
     if ([...this.devices.values()].some((d) => [...d.pipelines.values()].some((p) => p.aggregateMetrics.length > 0))) this.scheduleWindowFlush();
     if (config.api.enabled) {
-      this.api = buildApp(this);
+      this.api = buildApp(this, new TokenStore(this.opts.db));
       const url = await this.api.listen({ host: config.api.host, port: config.api.port });
       this.addresses.api = url;
       this.log.info({ url }, 'HTTP API listening');
@@ -170,6 +255,7 @@ export class Gateway {
         return [{ name: t.name, formula, references: formula.references }];
       }),
       lookup,
+      queue: new SerialQueue(),
       up: false,
     };
   }
@@ -233,7 +319,7 @@ export class Gateway {
     if (driver.connection.state !== 'connected') return;
     let samples: Sample[];
     try {
-      samples = await driver.read(group);
+      samples = await runtime.queue.run(() => driver.read(group));
     } catch (err) {
       runtime.log.error({ err, group }, 'read failed');
       return;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { simulatorPlugins } from '../simulators/registry.ts';
+import { TokenStore } from './api/tokens.ts';
 import { loadConfigFile } from './config/load.ts';
 import { ConfigRepository } from './config/repository.ts';
 import { openDatabase } from './database.ts';
@@ -21,6 +22,8 @@ const USAGE = `Usage:
   plexus simulate modbus [--config FILE] [--host H] [--port N]
                                                   run a bundled device simulator
   plexus validate FILE                            check a configuration file and list every error
+  plexus token create|revoke NAME [--data-dir DIR]
+  plexus token list [--data-dir DIR]              API tokens (needed for writes and the audit log)
 
 The data directory (default ./data, or $PLEXUS_DATA_DIR) holds the SQLite database.`;
 
@@ -113,6 +116,32 @@ function validate(args: string[]) {
   say(`${file} is valid: ${config.devices.length} device(s), ${tags} tag(s).`);
 }
 
+function token(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
+  const [action, name] = positionals;
+  const dataDir = path.resolve(values['data-dir'] ?? process.env.PLEXUS_DATA_DIR ?? 'data');
+  const db = openDatabase(dataDir);
+  try {
+    const tokens = new TokenStore(db);
+    if (action === 'list') {
+      for (const t of tokens.list()) say(`${t.name}\tcreated ${new Date(t.createdAt).toISOString()}`);
+      return;
+    }
+    if (!name || (action !== 'create' && action !== 'revoke'))
+      throw new PlexusError('PLX_USAGE', 'usage: plexus token create|revoke NAME, or plexus token list', 400);
+    if (action === 'create') {
+      const created = tokens.create(name);
+      say(`API token "${name}" (shown once, keep it safe):`);
+      process.stdout.write(`${created}\n`);
+      return;
+    }
+    if (!tokens.revoke(name)) throw new PlexusError('PLX_NOT_FOUND', `there is no token named "${name}"`, 404);
+    say(`API token "${name}" revoked.`);
+  } finally {
+    db.close();
+  }
+}
+
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
   switch (command) {
@@ -122,6 +151,8 @@ async function main(argv: string[]) {
       return simulate(rest);
     case 'validate':
       return validate(rest);
+    case 'token':
+      return token(rest);
     case undefined:
     case 'help':
     case '--help':

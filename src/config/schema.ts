@@ -43,6 +43,7 @@ export const DeviceSchema = Type.Object(
     name: Name('Device name; becomes the Sparkplug device id'),
     protocol: Type.String({ minLength: 1, description: 'modbus' }),
     enabled: Type.Boolean({ default: true }),
+    readOnly: Type.Boolean({ default: false, description: 'Refuse every write to this device (commissioning, audits)' }),
     connection: Type.Record(Type.String(), Type.Unknown(), { description: 'Protocol-specific settings' }),
     groups: Type.Array(GroupSchema, { default: [] }),
   },
@@ -99,6 +100,15 @@ export const EmbeddedBrokerSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+export const WritesSchema = Type.Object(
+  {
+    readOnly: Type.Boolean({ default: false, description: 'Refuse every write (the API can also switch this at run time)' }),
+    timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 5000, description: 'Longest wait for a write and its read-back' }),
+    auditMaxEntries: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 100_000, description: 'Newest write attempts kept in the audit log' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 export const SimulatorSchema = Type.Object(
   {
     protocol: Type.String({ minLength: 1 }),
@@ -115,6 +125,7 @@ export const ConfigSchema = Type.Object(
     northbound: NorthboundSchema,
     api: ApiSchema,
     broker: EmbeddedBrokerSchema,
+    writes: WritesSchema,
     simulators: Type.Array(SimulatorSchema, { default: [], description: 'Bundled simulators started with the gateway (demo)' }),
     devices: Type.Array(DeviceSchema, { default: [] }),
   },

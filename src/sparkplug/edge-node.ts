@@ -13,7 +13,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Backoff } from '../../drivers/backoff.ts';
-import type { DataType, Quality } from '../../drivers/contract.ts';
+import type { DataType, Quality, TagValue } from '../../drivers/contract.ts';
 import type { Clock } from '../clock.ts';
 import type { NorthboundConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
@@ -21,11 +21,17 @@ import type { LiveValues } from '../live-values.ts';
 import { redactUrl } from '../log.ts';
 import type { StoreStats, ValueStore } from '../store/store.ts';
 import { encodePayload, type MetricOut, SPARKPLUG_TYPE_OF, SparkplugType } from './codec.ts';
-import { decodeCommand, MalformedPayloadError } from './command-decoder.ts';
+import { type CommandMetric, decodeCommand, MalformedPayloadError } from './command-decoder.ts';
+import { commandValue } from './command-values.ts';
 import { DeliveryProof } from './delivery-proof.ts';
 import { deviceTopic, nodeTopic, stateTopic } from './topics.ts';
 
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
+export const NEXT_SERVER_METRIC = 'Node Control/Next Server';
+export const REBOOT_METRIC = 'Node Control/Reboot';
+
+/** One metric of a DCMD: a tag and the value to write, or why it cannot be written. */
+export type DeviceCommand = { tag: string; value: TagValue } | { tag: string; error: string; requested?: unknown };
 
 /** Unproven batches allowed on the wire during replay: the broker paces the replay by its answers. */
 const REPLAY_WINDOW = 32;
@@ -81,6 +87,10 @@ export interface EdgeNodeOptions {
   store: ValueStore;
   log: Logger;
   clock: Clock;
+  /** DCMD metrics, decoded against our births, in the order they came. */
+  onDeviceCommand?(device: string, commands: DeviceCommand[], from: string): void;
+  /** NCMD Node Control/Reboot: restart drivers and session. */
+  onReboot?(): void;
 }
 
 export class EdgeNode {
@@ -333,6 +343,8 @@ export class EdgeNode {
     const nodeMetrics: MetricOut[] = [
       { name: 'bdSeq', timestamp: now, datatype: SparkplugType.Int64, value: this.bdSeq },
       { name: REBIRTH_METRIC, timestamp: now, datatype: SparkplugType.Boolean, value: false },
+      { name: NEXT_SERVER_METRIC, timestamp: now, datatype: SparkplugType.Boolean, value: false },
+      { name: REBOOT_METRIC, timestamp: now, datatype: SparkplugType.Boolean, value: false },
     ];
     this.publish(this.topic('NBIRTH'), encodePayload(now, nodeMetrics, 0));
     this.log.info({ bdSeq: this.bdSeq, devices: this.liveDevices.size }, 'edge node online');
@@ -447,31 +459,65 @@ export class EdgeNode {
   }
 
   private onMessage(client: MqttClient, topic: string, payload: Buffer): void {
-    const primary = this.opts.config.primaryHostId;
-    if (primary && topic === stateTopic(primary)) {
+    const { groupId, edgeNodeId, primaryHostId } = this.opts.config;
+    if (primaryHostId && topic === stateTopic(primaryHostId)) {
       this.onState(client, payload);
       return;
     }
-    if (topic !== this.topic('NCMD')) {
-      this.log.warn({ topic }, 'device command ignored: write-back is not available in this version');
-      return;
-    }
-    let metrics: ReturnType<typeof decodeCommand>;
+    const dcmdPrefix = deviceTopic(groupId, 'DCMD', edgeNodeId, '');
+    const isNcmd = topic === this.topic('NCMD');
+    if (!isNcmd && !topic.startsWith(dcmdPrefix)) return;
+    let metrics: CommandMetric[];
     try {
       metrics = decodeCommand(payload);
     } catch (err) {
       if (!(err instanceof MalformedPayloadError)) throw err;
-      this.log.warn({ topic, err: err.message, bytes: payload.length }, 'malformed NCMD dropped');
+      this.log.warn({ topic, err: err.message, bytes: payload.length }, 'malformed command dropped');
       return;
     }
+    if (isNcmd) this.onNodeCommand(client, metrics);
+    else this.onDeviceCommand(topic.slice(dcmdPrefix.length), metrics);
+  }
+
+  private onNodeCommand(client: MqttClient, metrics: CommandMetric[]) {
     for (const m of metrics) {
-      if (m.name === REBIRTH_METRIC && m.value?.field === 'bool' && m.value.value) {
+      const on = m.value?.field === 'bool' && m.value.value;
+      if (m.name === REBIRTH_METRIC && on) {
         this.log.info('rebirth requested by NCMD');
         if (this.state === 'online') this.birth();
+      } else if (m.name === NEXT_SERVER_METRIC && on) {
+        this.log.info('next server requested by NCMD');
+        if (this.state === 'online') void this.publishDeath(client).then(() => client.end());
+      } else if (m.name === REBOOT_METRIC && on) {
+        this.log.info('reboot requested by NCMD');
+        this.opts.onReboot?.();
       } else {
         this.log.warn({ metric: m.name ?? m.alias }, 'unsupported NCMD metric ignored');
       }
     }
+  }
+
+  /** DCMD: each metric resolved by name or alias against our births, typed by them; refusals go along with the reason. */
+  private onDeviceCommand(device: string, metrics: CommandMetric[]) {
+    const byName = this.metrics.get(device);
+    const from = this.opts.config.primaryHostId ?? 'a Sparkplug host';
+    if (!byName || !this.bornDevices.has(device)) {
+      this.log.warn({ device }, 'DCMD for a device that is not born on this node: ignored');
+      this.opts.onDeviceCommand?.(
+        device,
+        metrics.map((m) => ({ tag: m.name ?? `alias ${m.alias}`, error: `device "${device}" is not online on this edge node` })),
+        from,
+      );
+      return;
+    }
+    const commands: DeviceCommand[] = metrics.map((m) => {
+      const info = m.name !== undefined ? byName.get(m.name) : [...byName.values()].find((x) => x.alias === m.alias);
+      const label = m.name ?? `alias ${m.alias}`;
+      if (!info || (m.name !== undefined && m.alias !== undefined && info.alias !== m.alias)) return { tag: label, error: `${device} has no metric ${label}` };
+      const decoded = commandValue(m, info.datatype);
+      return 'error' in decoded ? { tag: info.name, error: decoded.error, requested: m.value?.value } : { tag: info.name, value: decoded.value };
+    });
+    this.opts.onDeviceCommand?.(device, commands, from);
   }
 
   /**
