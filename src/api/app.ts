@@ -49,7 +49,8 @@ const ManyBody = Type.Object(
 );
 
 export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  // No type coercion: a value arrives as the JSON type it was sent as (a 64-bit integer as a decimal string stays exact).
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { coerceTypes: false } } });
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: { instancePath: string; message?: string }[] }, _req, reply) => {
     if (err instanceof PlexusError) return reply.status(err.statusCode).send(err.toJSON());
@@ -111,12 +112,12 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
     },
   );
 
-  app.get<{ Querystring: { limit?: number } }>(
+  app.get<{ Querystring: { limit?: string } }>(
     '/api/v1/audit',
-    { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) }) } },
+    { schema: { querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: '1 to 9999 entries' })) }) } },
     async (req) => {
       caller(req);
-      return gateway.audit.list(req.query.limit ?? 100);
+      return gateway.audit.list(Number(req.query.limit ?? 100));
     },
   );
 

@@ -50,6 +50,8 @@ export function coerce(v: TagValue, type: DataType): TagValue {
       const range = INT_RANGE[type] as [bigint, bigint];
       let big: bigint;
       if (typeof v === 'bigint') big = v;
+      // Decimal strings keep 64-bit integers exact (JSON numbers cannot).
+      else if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) big = BigInt(v.trim());
       else {
         const n = toNumber(v);
         if (!Number.isFinite(n)) throw new ValueError(`${n} does not fit ${type}`);

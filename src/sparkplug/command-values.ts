@@ -20,13 +20,11 @@ export function commandValue(m: CommandMetric, datatype: number): { value: TagVa
   switch (datatype) {
     case SparkplugType.Int8:
     case SparkplugType.Int16:
-    case SparkplugType.Int32: {
-      const bits = datatype === SparkplugType.Int8 ? 8 : datatype === SparkplugType.Int16 ? 16 : 32;
-      // int_value carries the two's complement in 32 bits; a value beyond the type's range is refused later.
-      if (v.field === 'int') return { value: bits === 32 ? v.value | 0 : signExtend(v.value, bits) };
+    case SparkplugType.Int32:
+      // int_value carries the two's complement in 32 bits (−3 is 0xFFFFFFFD); a value beyond the type's range is refused later.
+      if (v.field === 'int') return { value: v.value | 0 };
       if (v.field === 'long') return { value: Number(BigInt.asIntN(64, v.value)) };
       return wrong;
-    }
     case SparkplugType.UInt8:
     case SparkplugType.UInt16:
     case SparkplugType.UInt32:
@@ -52,18 +50,4 @@ export function commandValue(m: CommandMetric, datatype: number): { value: TagVa
     default:
       return { error: `${typeName} metrics cannot be written` };
   }
-}
-
-/**
- * Int8 and Int16 arrive as 32-bit two's complement (−3 is 0xFFFFFFFD) or, from
- * some peers, as the type's own width (0xFFFD): both read as −3. A value that
- * fits neither is passed on as it is, and refused by the range check.
- */
-function signExtend(raw: number, bits: number): number {
-  const asInt32 = raw | 0;
-  const min = -(2 ** (bits - 1));
-  const max = 2 ** (bits - 1) - 1;
-  if (asInt32 >= min && asInt32 <= max) return asInt32;
-  if (raw >= 0 && raw < 2 ** bits) return raw >= 2 ** (bits - 1) ? raw - 2 ** bits : raw;
-  return asInt32;
 }

@@ -27,7 +27,7 @@ export interface Stack {
  * Starts everything; `devices` gets the simulator's port. The configuration's
  * Sparkplug ids are group `TestGroup`, edge node `edge1`.
  */
-export async function startStack(simulatorConfig: unknown, devices: (simPort: number) => unknown[]): Promise<Stack> {
+export async function startStack(simulatorConfig: unknown, devices: (simPort: number) => unknown[], opts: { api?: boolean } = {}): Promise<Stack> {
   const mosquitto = await new Mosquitto().start();
   const host = await new SparkplugHost().connect(mosquitto.url);
   const simulator = modbusSimulator(simulatorConfig);
@@ -36,7 +36,7 @@ export async function startStack(simulatorConfig: unknown, devices: (simPort: nu
   const db = openDatabase(dataDir);
   const config = validateConfig({
     northbound: { groupId: 'TestGroup', edgeNodeId: 'edge1', brokers: [{ url: mosquitto.url }], keepaliveS: 5 },
-    api: { enabled: false },
+    api: opts.api ? { port: 0 } : { enabled: false },
     devices: devices(simPort),
   });
   const gateway = new Gateway({ config, db, log: pino({ level: 'silent' }) });
