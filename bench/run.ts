@@ -1,17 +1,19 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus, sparkplug, store.
+ * Names: pipeline, modbus, sparkplug, store, writes.
  */
 import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchStore } from './store.ts';
+import { benchWrites } from './writes.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
   pipeline: benchPipeline,
   modbus: benchModbusDriver,
   sparkplug: benchModbusSparkplug,
   store: benchStore,
+  writes: benchWrites,
 };
 
 const chosen = process.argv.slice(2);

@@ -266,7 +266,11 @@ export class EdgeNode {
       will: { topic: this.topic('NDEATH'), payload: Buffer.from(this.deathPayload()), qos: 1, retain: false },
     });
     this.client = client;
-    client.on('connect', () => void this.onConnect(client));
+    client.on('connect', () => {
+      // Small packets (commands, PINGREQs that prove delivery) should not wait for Nagle's algorithm.
+      (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      void this.onConnect(client);
+    });
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
     client.on('packetsend', (packet) => {
       if (packet.cmd === 'pingreq') this.proof.pingSent();

@@ -26,7 +26,7 @@ export class Mosquitto {
     const persistence = this.opts.persistent
       ? `persistence true\npersistence_location ${this.dir}/\nautosave_interval 1\nqueue_qos0_messages true\nmax_queued_messages 0\n`
       : 'persistence false\n';
-    fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\n${persistence}log_dest none\n`);
+    fs.writeFileSync(conf, `listener ${this.port} 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\n${persistence}log_dest none\n`);
     const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let stderr = '';

@@ -4,7 +4,6 @@
  */
 import { createRequire } from 'node:module';
 import mqtt, { type MqttClient } from 'mqtt';
-import { waitFor } from './wait.ts';
 
 const require = createRequire(import.meta.url);
 const sparkplug = require('sparkplug-payload').get('spBv1.0');
@@ -43,6 +42,7 @@ const toPlain = (v: unknown, signed = false): unknown => {
 
 export class SparkplugHost {
   readonly messages: HostMessage[] = [];
+  private readonly waiters = new Set<{ match: (m: HostMessage) => boolean; resolve: (m: HostMessage) => void }>();
   private client?: MqttClient;
 
   private readonly clientId = `test-host-${process.pid}-${Math.random().toString(16).slice(2)}`;
@@ -62,7 +62,7 @@ export class SparkplugHost {
     // Commands are ours; STATE is JSON, not a Sparkplug payload.
     if (type === 'NCMD' || type === 'DCMD' || parts[1] === 'STATE') return;
     const decoded = sparkplug.decodePayload(payload);
-    this.messages.push({
+    const message: HostMessage = {
       topic,
       type,
       device: parts[4],
@@ -79,7 +79,14 @@ export class SparkplugHost {
         isNull: m.isNull as boolean | undefined,
         quality: (m.properties as Record<string, { value: unknown }> | undefined)?.Quality?.value as number | undefined,
       })),
-    });
+    };
+    this.messages.push(message);
+    for (const w of this.waiters) {
+      if (w.match(message)) {
+        this.waiters.delete(w);
+        w.resolve(message);
+      }
+    }
   }
 
   /** Publishes a command (NCMD/DCMD) encoded by the library. */
@@ -96,9 +103,24 @@ export class SparkplugHost {
     return this.messages.filter((m) => m.type === type && (device === undefined || m.device === device));
   }
 
-  /** Waits until a message after index `from` matches. */
+  /** Waits until a message after index `from` matches; resolves as the message arrives. */
   async next(what: string, match: (m: HostMessage) => boolean, from = 0, timeoutMs = 15_000): Promise<HostMessage> {
-    return waitFor(() => this.messages.slice(from).find(match), what, timeoutMs);
+    const found = this.messages.slice(from).find(match);
+    if (found) return found;
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (m: HostMessage) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+    });
   }
 
   async close(): Promise<void> {
