@@ -154,6 +154,31 @@ describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
     assert.equal(host.messages.slice(from).filter((m) => m.type === 'NDEATH').length, 0, 'no new session');
   });
 
+  it('announces Next Server and Reboot in the NBIRTH, and obeys them: a new session each time', async () => {
+    const nbirth = host.of('NBIRTH').at(-1) as HostMessage;
+    assert.deepEqual(
+      nbirth.metrics.filter((m) => m.name?.startsWith('Node Control/')).map((m) => [m.name, m.type, m.value]),
+      [
+        ['Node Control/Rebirth', 'Boolean', false],
+        ['Node Control/Next Server', 'Boolean', false],
+        ['Node Control/Reboot', 'Boolean', false],
+      ],
+    );
+    for (const command of ['Node Control/Next Server', 'Node Control/Reboot']) {
+      const before = host
+        .of('NBIRTH')
+        .at(-1)
+        ?.metrics.find((m) => m.name === 'bdSeq')?.value as number;
+      const from = host.messages.length;
+      await host.command(`spBv1.0/${GROUP}/NCMD/${NODE}`, [{ name: command, type: 'Boolean', value: true }]);
+      const ndeath = await host.next(`NDEATH after ${command}`, (m) => m.type === 'NDEATH', from);
+      assert.equal(ndeath.metrics[0]?.value, before, 'the old session ends with its own bdSeq');
+      const nbirth2 = await host.next(`NBIRTH after ${command}`, (m) => m.type === 'NBIRTH', from, 30_000);
+      assert.equal(nbirth2.metrics.find((m) => m.name === 'bdSeq')?.value, (before + 1) % 256, 'a new MQTT session');
+      await host.next(`DBIRTH after ${command}`, (m) => m.type === 'DBIRTH' && m.device === DEVICE, from, 30_000);
+    }
+  });
+
   it('drops a malformed NCMD and keeps publishing', async () => {
     const from = host.messages.length;
     await host.publishRaw(`spBv1.0/${GROUP}/NCMD/${NODE}`, Buffer.from([0x12, 0xff, 0xff, 0xff, 0x0f, 0x01]));

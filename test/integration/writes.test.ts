@@ -198,6 +198,36 @@ describe('write-back', () => {
     assert.equal((await fetch(`${api}/api/v1/audit`)).status, 401, 'the audit log needs a token');
   });
 
+  it('writes every type through the REST API as well', async () => {
+    const from = stack.host.messages.length;
+    const res = await post('/api/v1/write', {
+      writes: [
+        { device: DEVICE, tag: 'I16', value: -222 },
+        { device: DEVICE, tag: 'U32', value: 3000000000 },
+        { device: DEVICE, tag: 'F32', value: -0.5 },
+        { device: DEVICE, tag: 'F64', value: 1e-300 },
+        { device: DEVICE, tag: 'I64', value: '1234567890123456789' },
+        { device: DEVICE, tag: 'Bit', value: false },
+        { device: DEVICE, tag: 'Coil', value: true },
+        { device: DEVICE, tag: 'Text', value: 'REST' },
+        { device: DEVICE, tag: 'Scaled', value: -1.5 },
+        { device: DEVICE, tag: 'Bcd', value: 9999 },
+      ],
+    });
+    assert.equal(res.body.ok, true, JSON.stringify(res.body));
+    assert.equal(reg(0, 1).readInt16BE(0), -222);
+    assert.equal(reg(2, 2).readUInt32BE(0), 3000000000);
+    assert.equal(reg(4, 2).readFloatBE(0), -0.5);
+    assert.equal(reg(6, 4).readDoubleBE(0), 1e-300);
+    assert.equal(reg(10, 4).readBigInt64BE(0), 1234567890123456789n);
+    assert.equal(reg(14, 1).readUInt16BE(0), 0);
+    assert.equal(sim().bit(1, 'coil', 0), true);
+    assert.equal(reg(20, 4).toString('latin1'), 'REST\0\0\0\0');
+    assert.equal(reg(30, 1).readInt16BE(0), -15);
+    assert.equal(reg(33, 1).toString('hex'), '9999');
+    await confirmed('Bcd', 9999, from);
+  });
+
   it('refuses REST writes with clear errors: no token, unknown tag, read-only tag, bad body', async () => {
     const noToken = await post(`/api/v1/devices/${DEVICE}/tags/I16/write`, { value: 1 }, false);
     assert.equal(noToken.status, 401);
@@ -222,9 +252,9 @@ describe('write-back', () => {
     assert.deepEqual([refused.status, refused.body.code], [403, 'PLX_WRITE_READ_ONLY_MODE']);
     await stack.host.command(DCMD, [{ name: 'I16', type: 'Int16', value: 6 }]);
     await waitFor(() => stack.gateway.audit.list(1)[0]?.source === 'dcmd', 'the DCMD audited');
-    assert.equal(stack.gateway.audit.list(1)[0]?.result, 'PLX_WRITE_READ_ONLY_MODE');
-    assert.equal(reg(0, 1).readInt16BE(0), 777);
     stack.gateway.setReadOnly(false);
+    assert.equal(stack.gateway.audit.list(1)[0]?.result, 'PLX_WRITE_READ_ONLY_MODE');
+    assert.equal(reg(0, 1).readInt16BE(0), -222, 'unchanged since the last accepted write');
   });
 
   it('survives thousands of random and mutated DCMD payloads, and still writes correctly afterwards', async () => {
