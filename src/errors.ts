@@ -29,12 +29,6 @@ export class ConfigError extends PlexusError {
   }
 }
 
-export class NotFoundError extends PlexusError {
-  constructor(message: string) {
-    super('PLX_NOT_FOUND', message, 404);
-  }
-}
-
 export class NoConfigError extends PlexusError {
   constructor(dataDir: string) {
     super('PLX_NO_CONFIG', `no configuration stored in ${dataDir}: start once with --config FILE to import one`, 500);
@@ -47,12 +41,5 @@ export class DatabaseTooNewError extends PlexusError {
       'PLX_DB_TOO_NEW',
       `the database has schema version ${found}, newer than this Plexus supports (${supported}); upgrade Plexus instead of opening it with an older one`,
     );
-  }
-}
-
-/** Errors a protocol reports for one request; the tag goes bad with this message. */
-export class DeviceRequestError extends PlexusError {
-  constructor(code: 'PLX_DEVICE_TIMEOUT' | 'PLX_DEVICE_EXCEPTION' | 'PLX_DEVICE_BAD_FRAME' | 'PLX_DEVICE_NOT_CONNECTED', message: string) {
-    super(code, message, 502);
   }
 }
