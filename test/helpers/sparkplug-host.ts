@@ -51,6 +51,7 @@ export class SparkplugHost {
   async connect(url: string, opts: { persistent?: boolean } = {}): Promise<this> {
     await this.client?.endAsync(true);
     this.client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clientId: this.clientId, clean: !opts.persistent });
+    (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     this.client.on('message', (topic, payload) => this.record(topic, payload));
     await this.client.subscribeAsync('spBv1.0/#', { qos: 1 });
     return this;
