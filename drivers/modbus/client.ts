@@ -18,6 +18,8 @@ export interface RequestOptions {
   timeoutMs: number;
   /** Quiet time the line needs before this request (ms since the last byte). */
   gapMs?: number;
+  /** Told the time from sending the request to its answer (not counting the wait in the queue). */
+  onRoundTrip?: (ms: number) => void;
 }
 
 interface Pending {
@@ -115,6 +117,7 @@ export class ModbusClient extends EventEmitter<{ close: [reason: string]; discar
     this.inFlight = undefined;
     this.lastActivity = performance.now();
     this.lastRoundTripMs = this.lastActivity - current.sentAt;
+    current.opts.onRoundTrip?.(this.lastRoundTripMs);
     if ('pdu' in outcome) current.resolve(outcome.pdu);
     else current.reject(outcome.error);
   }

@@ -235,11 +235,9 @@ export class ModbusDriver implements Driver {
     const gapMs = Math.max(c.delayBetweenRequestsMs, interFrameDelayMs(c));
     for (let attempt = 0; ; attempt++) {
       this.counters.requests++;
-      const started = performance.now();
       try {
-        const response = await link.request(unitId, pdu, { timeoutMs: c.timeoutMs, gapMs });
+        const response = await link.request(unitId, pdu, { timeoutMs: c.timeoutMs, gapMs, onRoundTrip: this.recordRtt });
         this.counters.responses++;
-        this.recordRtt(performance.now() - started);
         if (response[0] === ((pdu[0] as number) | 0x80)) {
           const code = String(response[1]);
           this.counters.exceptions[code] = (this.counters.exceptions[code] ?? 0) + 1;
@@ -260,10 +258,10 @@ export class ModbusDriver implements Driver {
     }
   }
 
-  private recordRtt(ms: number) {
+  private readonly recordRtt = (ms: number) => {
     if (this.rtts.length >= RTT_WINDOW) this.rtts.shift();
     this.rtts.push(ms);
-  }
+  };
 
   private unitAnswered(unit: UnitHealth) {
     unit.timeoutsInARow = 0;
