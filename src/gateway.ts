@@ -10,7 +10,7 @@ import { driverPlugins } from '../drivers/registry.ts';
 import { type RunningSimulator, simulatorPlugins } from '../simulators/registry.ts';
 import { buildApp } from './api/app.ts';
 import { TokenStore } from './api/tokens.ts';
-import { EmbeddedBroker } from './broker/embedded-broker.ts';
+import type { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config, DeviceConfig } from './config/schema.ts';
 import { type Db, readMeta, writeMeta } from './database.ts';
@@ -185,6 +185,8 @@ export class Gateway {
   async start(): Promise<void> {
     const { config } = this.opts;
     if (config.broker.enabled) {
+      // aedes is loaded only when the embedded broker is wanted.
+      const { EmbeddedBroker } = await import('./broker/embedded-broker.ts');
       this.broker = new EmbeddedBroker(config.broker);
       this.addresses.broker = await this.broker.start();
       this.log.info({ port: this.addresses.broker }, 'embedded MQTT broker listening');
