@@ -69,12 +69,19 @@ describe('write-back', () => {
             },
           ],
         },
+        {
+          name: 'Locked',
+          protocol: 'modbus',
+          readOnly: true,
+          connection: { host: '127.0.0.1', port, unitId: 1 },
+          groups: [{ name: 'g', intervalMs: 1000, tags: [rw('Setpoint', 'HR40', 'uint16')] }],
+        },
       ],
       { api: true },
     );
     api = stack.gateway.addresses.api as string;
     token = new TokenStore(stack.db).create('tester');
-    birth = await stack.host.next('DBIRTH', (m) => m.type === 'DBIRTH');
+    birth = await stack.host.next('DBIRTH', (m) => m.type === 'DBIRTH' && m.device === DEVICE);
   });
 
   after(() => stack?.stop());
@@ -236,6 +243,8 @@ describe('write-back', () => {
     assert.deepEqual([unknown.status, unknown.body.code], [404, 'PLX_WRITE_UNKNOWN_TAG']);
     const readOnly = await post(`/api/v1/devices/${DEVICE}/tags/ReadOnly/write`, { value: 1 });
     assert.deepEqual([readOnly.status, readOnly.body.code], [403, 'PLX_WRITE_READ_ONLY_TAG']);
+    const locked = await post('/api/v1/devices/Locked/tags/Setpoint/write', { value: 1 });
+    assert.deepEqual([locked.status, locked.body.code, locked.body.message], [403, 'PLX_WRITE_READ_ONLY_MODE', 'device "Locked" is read-only: no writes']);
     const bad = await post(`/api/v1/devices/${DEVICE}/tags/I16/write`, { value: { nested: true } });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.code, 'PLX_BAD_REQUEST');
