@@ -139,32 +139,36 @@ export class Gateway {
         if (this.devices.get(device)?.config.readOnly) return { code: 'PLX_WRITE_READ_ONLY_MODE', message: `device "${device}" is read-only: no writes` };
         return undefined;
       },
-      writeAndReadBack: (device, tag, raw) => {
+      write: (device, tag, raw) => {
         const runtime = this.devices.get(device) as DeviceRuntime;
-        const group = runtime.config.groups.find((g) => g.tags.some((t) => t.name === tag));
         return runtime.queue.run(async () => {
-          const driver = runtime.driver;
-          if (!driver) throw new WriteError('NOT_CONNECTED', `device "${device}" is not running`);
-          await driver.write(tag, raw);
-          if (group && runtime.schedulers.has(group.name)) {
-            // Read back at once, and publish the new value now rather than at the next poll.
-            const updates = this.applySamples(runtime, await driver.read(group.name));
-            this.report(runtime, updates);
+          if (!runtime.driver) throw new WriteError('NOT_CONNECTED', `device "${device}" is not running`);
+          await runtime.driver.write(tag, raw);
+        });
+      },
+      readBack: (device, tags) => {
+        const runtime = this.devices.get(device) as DeviceRuntime;
+        const groups = runtime.config.groups.filter((g) => runtime.schedulers.has(g.name) && g.tags.some((t) => tags.includes(t.name)));
+        return runtime.queue.run(async () => {
+          // Read back at once, and publish the new values now rather than at the next poll.
+          for (const g of groups) {
+            const samples = (await runtime.driver?.read(g.name)) ?? [];
+            this.report(runtime, this.applySamples(runtime, samples));
           }
-          return this.values.get(device, tag);
+          return new Map(tags.map((t) => [t, this.values.get(device, t)]));
         });
       },
     };
   }
 
   private async onDeviceCommand(device: string, commands: DeviceCommand[], from: string): Promise<void> {
-    const source = { kind: 'dcmd' as const, who: from };
-    for (const c of commands) {
-      const result =
-        'error' in c
-          ? this.writes.refuse(device, c.tag, c.requested, 'PLX_WRITE_BAD_COMMAND', c.error, source)
-          : await this.writes.write({ device, tag: c.tag, value: c.value }, source);
-      if (!result.ok) this.log.warn({ device, tag: c.tag, code: result.code, reason: result.message }, 'DCMD write refused');
+    const requests = commands.map((c) =>
+      'error' in c
+        ? { device, tag: c.tag, value: c.requested, refused: { code: 'PLX_WRITE_BAD_COMMAND', message: c.error } }
+        : { device, tag: c.tag, value: c.value },
+    );
+    for (const result of await this.writes.writeAll(requests, { kind: 'dcmd', who: from })) {
+      if (!result.ok) this.log.warn({ device, tag: result.tag, code: result.code, reason: result.message }, 'DCMD write refused');
     }
   }
 
