@@ -4,6 +4,7 @@
  * value of that moment.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { KindUnion } from '../src/config/schema-kit.ts';
 
 const GeneratorVariants = [
   Type.Object(
@@ -50,13 +51,8 @@ const GeneratorVariants = [
   Type.Object({ kind: Type.Literal('toggle'), periodMs: Type.Integer({ minimum: 1, default: 1000 }) }, { additionalProperties: false }),
 ] as const;
 
-/** One of the generators, chosen by `kind` (a JSON-schema discriminator: one clear error, defaults applied). */
-export const GeneratorSchema = Type.Unsafe<Static<(typeof GeneratorVariants)[number]>>({
-  type: 'object',
-  discriminator: { propertyName: 'kind' },
-  required: ['kind'],
-  oneOf: [...GeneratorVariants],
-});
+/** One of the generators, chosen by `kind`. */
+export const GeneratorSchema = KindUnion([...GeneratorVariants], 'A value generator');
 export type GeneratorConfig = Static<typeof GeneratorSchema>;
 
 export type Generator = (now: number) => number | boolean;

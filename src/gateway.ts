@@ -304,7 +304,6 @@ export class Gateway {
 
   private onDeviceState(runtime: DeviceRuntime, state: ConnectionState) {
     const name = runtime.config.name;
-    this.values.setState(name, state);
     this.bus.emit('device.state', { device: name, state });
     if (state.state === 'connected') {
       runtime.log.info('device connected');

@@ -1,10 +1,8 @@
 /** The latest value of every tag, as the pipeline reported it: for births, the API and the UI. */
-import type { ConnectionState } from '../drivers/contract.ts';
 import type { TagUpdate } from './events.ts';
 
 export class LiveValues {
   private readonly values = new Map<string, Map<string, TagUpdate>>();
-  private readonly states = new Map<string, ConnectionState>();
 
   update(device: string, updates: readonly TagUpdate[]): void {
     let tags = this.values.get(device);
@@ -21,13 +19,5 @@ export class LiveValues {
 
   device(device: string): TagUpdate[] {
     return [...(this.values.get(device)?.values() ?? [])];
-  }
-
-  setState(device: string, state: ConnectionState): void {
-    this.states.set(device, state);
-  }
-
-  state(device: string): ConnectionState {
-    return this.states.get(device) ?? { state: 'stopped' };
   }
 }

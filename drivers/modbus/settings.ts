@@ -1,8 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { Enum } from '../../src/config/schema-kit.ts';
 import { BYTE_ORDERS } from '../contract.ts';
 import { MAX_READ_BITS, MAX_READ_REGISTERS } from './pdu.ts';
-
-const Enum = <T extends (string | number)[]>(values: [...T], options: Record<string, unknown> = {}) => Type.Unsafe<T[number]>({ enum: values, ...options });
 
 /** The `connection` block of a Modbus device. */
 export const ModbusConnectionSchema = Type.Object(

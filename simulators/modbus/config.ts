@@ -1,19 +1,18 @@
 /** The Modbus simulator's configuration: transport, units with their points, faults and a scenario. */
 import { type Static, Type } from '@sinclair/typebox';
 import { BYTE_ORDERS, DATA_TYPES } from '../../drivers/contract.ts';
-import { StringEnum } from '../../src/config/schema.ts';
-import { KindUnion } from '../../src/pipeline/schema.ts';
+import { Enum, KindUnion } from '../../src/config/schema-kit.ts';
 import { GeneratorSchema } from '../generators.ts';
 
-const Area = StringEnum(['coil', 'discrete', 'input', 'holding']);
-const NumericType = StringEnum([...DATA_TYPES.filter((t) => t !== 'string')], { default: 'uint16' });
+const Area = Enum(['coil', 'discrete', 'input', 'holding']);
+const NumericType = Enum([...DATA_TYPES.filter((t) => t !== 'string')], { default: 'uint16' });
 
 export const PointSchema = Type.Object(
   {
     area: Area,
     address: Type.Integer({ minimum: 0, maximum: 65535, description: 'Zero-based address of the (first) point' }),
     type: NumericType,
-    byteOrder: StringEnum([...BYTE_ORDERS], { default: 'ABCD' }),
+    byteOrder: Enum([...BYTE_ORDERS], { default: 'ABCD' }),
     count: Type.Integer({ minimum: 1, maximum: 65536, default: 1, description: 'Repeat the point this many times at consecutive addresses' }),
     value: Type.Optional(Type.Union([Type.Number(), Type.Boolean()], { description: 'A constant value' })),
     generator: Type.Optional(GeneratorSchema),
@@ -69,7 +68,7 @@ export const ScenarioSchema = Type.Object(
           area: Area,
           address: Type.Integer({ minimum: 0, maximum: 65535 }),
           type: NumericType,
-          byteOrder: StringEnum([...BYTE_ORDERS], { default: 'ABCD' }),
+          byteOrder: Enum([...BYTE_ORDERS], { default: 'ABCD' }),
           value: Type.Union([Type.Number(), Type.Boolean()]),
         },
         { additionalProperties: false },
@@ -82,12 +81,12 @@ export const ScenarioSchema = Type.Object(
 
 export const ModbusSimulatorConfigSchema = Type.Object(
   {
-    transport: StringEnum(['tcp', 'rtu-over-tcp', 'rtu'], { default: 'tcp', description: 'Modbus TCP, RTU framed over TCP, or RTU on a serial port' }),
+    transport: Enum(['tcp', 'rtu-over-tcp', 'rtu'], { default: 'tcp', description: 'Modbus TCP, RTU framed over TCP, or RTU on a serial port' }),
     serialPort: Type.Optional(Type.String({ minLength: 1 })),
     baudRate: Type.Integer({ minimum: 300, maximum: 921_600, default: 9600 }),
-    parity: StringEnum(['none', 'even', 'odd'], { default: 'none' }),
-    dataBits: Type.Unsafe<7 | 8>({ enum: [7, 8], default: 8 }),
-    stopBits: Type.Unsafe<1 | 2>({ enum: [1, 2], default: 1 }),
+    parity: Enum(['none', 'even', 'odd'], { default: 'none' }),
+    dataBits: Enum([7, 8], { default: 8 }),
+    stopBits: Enum([1, 2], { default: 1 }),
     units: Type.Array(UnitSchema, { minItems: 1, default: [{ id: 1, points: [] }] }),
     faults: Type.Array(FaultSchema, { default: [] }),
     scenario: Type.Optional(ScenarioSchema),

@@ -6,12 +6,9 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { BYTE_ORDERS, DATA_TYPES } from '../../drivers/contract.ts';
 import { PipelineProperties } from '../pipeline/schema.ts';
+import { Enum } from './schema-kit.ts';
 
 export const CONFIG_VERSION = 1;
-
-/** A string enum as one JSON-schema `enum` (one clear error instead of one per literal). */
-export const StringEnum = <T extends string[]>(values: [...T], options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
 
@@ -19,9 +16,9 @@ export const TagSchema = Type.Object(
   {
     name: Name('Metric name of the tag; unique within its device. `group/tag` paths are fine.'),
     address: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'Address in the protocol syntax (none for a computed tag)' })),
-    type: StringEnum([...DATA_TYPES], { description: 'Data type' }),
-    access: StringEnum(['read', 'readwrite'], { default: 'read' }),
-    byteOrder: Type.Optional(StringEnum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" })),
+    type: Enum([...DATA_TYPES], { description: 'Data type' }),
+    access: Enum(['read', 'readwrite'], { default: 'read' }),
+    byteOrder: Type.Optional(Enum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" })),
     unit: Type.Optional(Type.String({ maxLength: 50 })),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
     ...PipelineProperties,

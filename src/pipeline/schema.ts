@@ -1,14 +1,7 @@
 /** The configuration of a tag's pipeline: transform steps, filters, quality handling, aggregates. */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { DATA_TYPES } from '../../drivers/contract.ts';
-
-const Enum = <T extends string[]>(values: [...T], options: Record<string, unknown> = {}) =>
-  Type.Unsafe<T[number]>({ type: 'string', enum: values, ...options });
-
-/** A union chosen by `kind`: one clear error, and defaults applied inside (ajv discriminator). */
-export function KindUnion<T extends TSchema[]>(variants: [...T], description: string) {
-  return Type.Unsafe<Static<T[number]>>({ type: 'object', discriminator: { propertyName: 'kind' }, required: ['kind'], oneOf: variants, description });
-}
+import { Enum, KindUnion } from '../config/schema-kit.ts';
 
 const step = <K extends string, P extends Record<string, TSchema>>(kind: K, props: P, description: string) =>
   Type.Object({ kind: Type.Literal(kind), ...props }, { additionalProperties: false, description });

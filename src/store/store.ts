@@ -6,6 +6,8 @@
  * On a lost connection, or at start-up after a crash, everything unproven is
  * waiting again, and is sent as historical data after the next births.
  */
+
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Quality, TagValue } from '../../drivers/contract.ts';
 import type { Clock } from '../clock.ts';
@@ -65,6 +67,7 @@ export class SqliteStore implements ValueStore {
   private dropped = 0;
   private dropping = false;
   private readonly stmt;
+  private readonly pendingQueries = new Map<number, Database.Statement<unknown[]>>();
 
   constructor(
     private readonly db: Db,
@@ -76,6 +79,8 @@ export class SqliteStore implements ValueStore {
       insert: db.prepare('INSERT INTO store_batch (device_id, ts, state, count, data) VALUES (?, ?, ?, ?, ?)'),
       markSent: db.prepare('UPDATE store_batch SET state = 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM store_batch WHERE id = ? RETURNING count, length(data) AS bytes'),
+      drop: db.prepare('DELETE FROM store_batch WHERE id = ?'),
+      requeue: db.prepare('UPDATE store_batch SET state = 0 WHERE state = 1'),
       oldest: db.prepare('SELECT id, count, length(data) AS bytes FROM store_batch ORDER BY id LIMIT 64'),
       expired: db.prepare('SELECT id, count, length(data) AS bytes FROM store_batch WHERE ts < ? ORDER BY id LIMIT 256'),
       oldestTs: db.prepare('SELECT MIN(ts) AS ts FROM store_batch'),
@@ -133,20 +138,30 @@ export class SqliteStore implements ValueStore {
   }
 
   requeueSent(): void {
-    this.db.prepare('UPDATE store_batch SET state = 0 WHERE state = 1').run();
+    this.stmt.requeue.run();
   }
 
   pending(devices: ReadonlySet<string>, limit: number): StoredBatch[] {
     const ids = [...devices].map((d) => this.devices.get(d)).filter((id): id is number => id !== undefined);
     if (ids.length === 0 || this.totals.batches === 0) return [];
-    const rows = this.db
-      .prepare(`SELECT id, device_id, ts, data FROM store_batch WHERE state = 0 AND device_id IN (${ids.map(() => '?').join(',')}) ORDER BY id LIMIT ?`)
-      .all(...ids, limit) as { id: number; device_id: number; ts: number; data: Buffer }[];
+    const rows = this.pendingQuery(ids.length).all(...ids, limit) as { id: number; device_id: number; ts: number; data: Buffer }[];
     return rows.map((r) => ({
       id: r.id,
       device: this.deviceNames.get(r.device_id) ?? '',
       records: decodeBatch(r.data, r.ts).map((v) => ({ metric: this.metricNames.get(v.metricId) ?? '', ts: v.ts, value: v.value, quality: v.quality })),
     }));
+  }
+
+  /** The pending query for a number of devices, prepared once per count (it runs every replay tick). */
+  private pendingQuery(devices: number) {
+    let stmt = this.pendingQueries.get(devices);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT id, device_id, ts, data FROM store_batch WHERE state = 0 AND device_id IN (${Array(devices).fill('?').join(',')}) ORDER BY id LIMIT ?`,
+      );
+      this.pendingQueries.set(devices, stmt);
+    }
+    return stmt;
   }
 
   stats(): StoreStats {
@@ -165,7 +180,7 @@ export class SqliteStore implements ValueStore {
     let dropped = 0;
     const drop = (rows: { id: number; count: number; bytes: number }[]) => {
       for (const r of rows) {
-        this.db.prepare('DELETE FROM store_batch WHERE id = ?').run(r.id);
+        this.stmt.drop.run(r.id);
         this.forget(r);
         dropped += r.count;
       }
