@@ -4,10 +4,10 @@
  * connection, and what one dead unit among 32 costs the others' poll cycle.
  * The simulator runs in its own process, as a device would.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
 import YAML from 'yaml';
 import type { DriverTag } from '../drivers/contract.ts';
 import { ModbusClient } from '../drivers/modbus/client.ts';
@@ -18,6 +18,7 @@ import { tcpOpener } from '../drivers/modbus/streams.ts';
 import { systemClock } from '../src/clock.ts';
 import { assertSchema } from '../src/config/schema-errors.ts';
 import { SharedResources } from '../src/shared-resources.ts';
+import { driverDeps } from '../test/helpers/driver-deps.ts';
 import { freePort, tempDir, waitForPort } from '../test/helpers/net.ts';
 import { fmt, line, median } from './report.ts';
 
@@ -34,7 +35,7 @@ function driverFor(port: number, unitId: number, shared: SharedResources, timeou
       connection: assertSchema<ModbusConnection>(ModbusConnectionSchema, { host: '127.0.0.1', port, unitId, timeoutMs }, 'connection'),
       groups: [{ name: 'g', tags }],
     },
-    { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: () => {}, shared },
+    driverDeps({ shared }),
   );
 }
 

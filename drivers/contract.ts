@@ -9,8 +9,27 @@ import type { SharedResources } from '../src/shared-resources.ts';
 /**
  * Data types a tag can have; each maps to one Sparkplug datatype. bcd16 and
  * bcd32 are binary-coded decimals (0..9999 in one register, 0..99999999 in two).
+ * A datetime value is a number of milliseconds since the epoch; a bytes value
+ * travels through the gateway as base64 text and goes upstream as Sparkplug Bytes.
  */
-export const DATA_TYPES = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string', 'bcd16', 'bcd32'] as const;
+export const DATA_TYPES = [
+  'bool',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'float32',
+  'float64',
+  'string',
+  'bcd16',
+  'bcd32',
+  'datetime',
+  'bytes',
+] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
 /** Byte orders of multi-register values: ABCD is big-endian, CDAB swaps words, BADC swaps bytes. */
@@ -49,7 +68,47 @@ export interface DriverTag {
 
 export interface DriverGroup {
   name: string;
+  /** The poll interval, or the sampling interval of a subscription (default 1000). */
+  intervalMs?: number;
+  /** poll (default): the gateway calls read() every intervalMs; subscribe: the driver pushes samples through deps.onSamples. */
+  mode?: 'poll' | 'subscribe';
+  subscription?: SubscriptionSettings;
   tags: readonly DriverTag[];
+}
+
+export interface SubscriptionSettings {
+  /** Values the server may queue per item between publishes. */
+  queueSize: number;
+  /** Report a change only when it exceeds this (absolute units, or percent of the item's range). */
+  deadband?: { kind: 'absolute' | 'percent'; value: number };
+}
+
+/** One node of a protocol's address space (OPC UA browse). */
+export interface BrowseNode {
+  /** The address to put in a tag (e.g. an OPC UA NodeId). */
+  address: string;
+  browseName: string;
+  displayName: string;
+  nodeClass: string;
+  isVariable: boolean;
+  /** The tag type the node's value maps to, when it is a variable of a supported type. */
+  type?: DataType;
+  /** The protocol's own name of the data type (e.g. Double). */
+  dataType?: string;
+  access?: 'read' | 'readwrite' | 'write' | 'none';
+  hasChildren: boolean;
+  children?: BrowseNode[];
+}
+
+export interface BrowseRequest {
+  /** Where to start (default: the protocol's root, OPC UA's Objects folder). */
+  from?: string;
+  /** Levels below `from` to list (1 = its children only). */
+  depth: number;
+  /** Only nodes whose browse or display name contains this text (case-insensitive), with their ancestors. */
+  search?: string;
+  /** Stop after this many nodes. */
+  limit: number;
 }
 
 /** Counters a driver keeps for the device status. */
@@ -65,6 +124,8 @@ export interface DriverStats {
   roundTripMedianMs?: number;
   roundTripP99Ms?: number;
   lastError?: { message: string; at: number };
+  /** Protocol facts worth showing in the device status (e.g. the negotiated S7 PDU size). */
+  details?: Record<string, string | number | boolean>;
 }
 
 export type WriteErrorCode = 'READ_ONLY' | 'NOT_CONNECTED' | 'TIMEOUT' | 'DEVICE_EXCEPTION' | 'BAD_RESPONSE' | 'BAD_VALUE' | 'UNKNOWN_TAG';
@@ -91,6 +152,8 @@ export interface Driver {
   /** Writes a raw (already inverse-transformed and coerced) value; throws WriteError. */
   write(tag: string, value: TagValue): Promise<void>;
   stats(): DriverStats;
+  /** Lists the device's address space, for tag pickers (protocols that have one). */
+  browse?(request: BrowseRequest): Promise<BrowseNode[]>;
 }
 
 export interface DriverDeps {
@@ -99,6 +162,10 @@ export interface DriverDeps {
   onStateChange(state: ConnectionState): void;
   /** Connections that several devices share (e.g. many Modbus units behind one gateway). */
   shared: SharedResources;
+  /** Samples of a subscribe-mode group, pushed by the driver when values change. */
+  onSamples(group: string, samples: Sample[]): void;
+  /** The gateway's data directory (certificates and other protocol state live under it). */
+  dataDir: string;
 }
 
 export interface DeviceSpec<C> {
@@ -114,6 +181,8 @@ export interface DeviceSpec<C> {
  */
 export interface DriverPlugin<C = unknown> {
   protocol: string;
+  /** True when groups may use mode `subscribe` (the server pushes changes). */
+  subscribes?: boolean;
   /** JSON schema (TypeBox) of the device's `connection` block, with defaults. */
   connectionSchema: import('@sinclair/typebox').TSchema;
   /** Returns why the address cannot hold a value of this type, or undefined if it can. */

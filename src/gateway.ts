@@ -29,6 +29,8 @@ import { WriteService, type WriteTarget } from './writes/write-service.ts';
 export interface GatewayOptions {
   config: Readonly<Config>;
   db: Db;
+  /** Where the database lives; protocol state (OPC UA certificates) goes under it. */
+  dataDir: string;
   log: Logger;
   clock?: Clock;
 }
@@ -148,7 +150,7 @@ export class Gateway {
       },
       readBack: (device, tags) => {
         const runtime = this.devices.get(device) as DeviceRuntime;
-        const groups = runtime.config.groups.filter((g) => runtime.schedulers.has(g.name) && g.tags.some((t) => tags.includes(t.name)));
+        const groups = runtime.config.groups.filter((g) => g.tags.some((t) => t.address !== undefined && tags.includes(t.name)));
         return runtime.queue.run(async () => {
           // Read back at once, and publish the new values now rather than at the next poll.
           for (const g of groups) {
@@ -273,15 +275,25 @@ export class Gateway {
     // Computed tags have no address: the driver never sees them.
     const groups = config.groups.map((g) => ({
       name: g.name,
+      intervalMs: g.intervalMs,
+      mode: g.mode,
+      subscription: g.subscription,
       tags: g.tags.flatMap((t) => (t.address === undefined ? [] : [{ name: t.name, address: t.address, type: t.type, byteOrder: t.byteOrder }])),
     }));
     const driver = await plugin.create(
       { name: config.name, connection: config.connection, groups },
-      { log: runtime.log, clock: this.clock, onStateChange: (state) => this.onDeviceState(runtime, state), shared: this.shared },
+      {
+        log: runtime.log,
+        clock: this.clock,
+        onStateChange: (state) => this.onDeviceState(runtime, state),
+        onSamples: (_group, samples) => this.accept(runtime, samples),
+        shared: this.shared,
+        dataDir: this.opts.dataDir,
+      },
     );
     runtime.driver = driver;
     for (const group of groups) {
-      if (group.tags.length === 0) continue;
+      if (group.tags.length === 0 || group.mode === 'subscribe') continue;
       const g = config.groups.find((x) => x.name === group.name) as DeviceConfig['groups'][number];
       runtime.schedulers.set(group.name, new GroupScheduler(g.intervalMs, () => this.poll(runtime, driver, group.name), this.clock));
     }
@@ -329,6 +341,11 @@ export class Gateway {
       runtime.log.error({ err, group }, 'read failed');
       return;
     }
+    this.accept(runtime, samples);
+  }
+
+  /** Takes a group's samples, polled or pushed by a subscription. */
+  private accept(runtime: DeviceRuntime, samples: Sample[]): void {
     // A device is born upstream once it answers with a value: an open socket to a
     // unit that never answers is not a device that is up.
     if (!runtime.up && !samples.some((s) => s.quality === 'good')) {

@@ -64,7 +64,7 @@ async function start(args: string[]) {
   if (imported) repo.save(imported, `file:${path.resolve(values.config as string)}`);
   const config = imported ?? repo.load();
   if (!config) throw new NoConfigError(dataDir);
-  const gateway = new Gateway({ config, db, log });
+  const gateway = new Gateway({ config, db, dataDir, log });
   onSignals(async () => {
     await gateway.stop();
     db.close();

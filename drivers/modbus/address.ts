@@ -165,11 +165,17 @@ export function sizeOf(type: DataType, addr: ModbusAddress): number {
       return 4;
     case 'string':
       return stringRegisters(addr.length ?? 0, addr.stringMode ?? 'H');
+    default:
+      throw new Error(`Modbus has no ${type} registers`);
   }
 }
 
+/** Types Modbus registers and bits hold (checked before any address is sized). */
+const MODBUS_TYPES: readonly DataType[] = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'float32', 'float64', 'string', 'bcd16', 'bcd32'];
+
 /** Why this address cannot hold a value of this type, or undefined if it can. */
 export function checkModbusTag(address: string, type: DataType, addressBase: 0 | 1 = 0): string | undefined {
+  if (!MODBUS_TYPES.includes(type)) return `Modbus has no ${type} values; use one of ${MODBUS_TYPES.join(', ')}`;
   const parsed = parseModbusAddress(address, { type, addressBase });
   if (!parsed.ok) return parsed.error;
   const addr = parsed.address;

@@ -46,8 +46,7 @@ export function decodeRegisters(registers: Uint8Array, offset: number, type: Dat
       return fromBcd(reorder(registers, at, 1, order).readUInt16BE(0), 4);
     case 'bcd32':
       return fromBcd(reorder(registers, at, 2, order).readUInt32BE(0), 8);
-    case 'bool':
-    case 'string':
+    default:
       throw new Error(`decodeRegisters does not decode ${type}`);
   }
 }

@@ -2,13 +2,12 @@
  * The Modbus driver against misbehaving devices on real sockets: a small server
  * in the test answers each request the way a faulty device would.
  */
+
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, describe, it } from 'node:test';
-import pino from 'pino';
-import { systemClock } from '../../src/clock.ts';
 import { assertSchema } from '../../src/config/schema-errors.ts';
-import { SharedResources } from '../../src/shared-resources.ts';
+import { driverDeps } from '../../test/helpers/driver-deps.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
 import type { ConnectionState, DriverTag } from '../contract.ts';
 import { ModbusDriver } from './driver.ts';
@@ -60,7 +59,7 @@ function driverFor(port: number, tags: DriverTag[], states: ConnectionState[] = 
       connection: assertSchema<ModbusConnection>(ModbusConnectionSchema, { host: '127.0.0.1', port, unitId: 1, timeoutMs: 200 }, 'connection'),
       groups: [{ name: 'g', tags }],
     },
-    { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: (s) => states.push(s), shared: new SharedResources() },
+    driverDeps({ onStateChange: (s) => states.push(s) }),
   );
 }
 
@@ -170,7 +169,7 @@ describe('Modbus driver settings', () => {
         ),
         groups: [{ name: 'g', tags: [{ name: 't', address: 'HR0', type: 'int16' }] }],
       },
-      { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: () => {}, shared: new SharedResources() },
+      driverDeps(),
     );
     driver.start();
     try {

@@ -2,13 +2,13 @@
  * Every type, read and written, over each transport: Modbus TCP, RTU framed
  * over TCP, and RTU on a serial line (a socat pair, the simulator on the other end).
  */
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import type { ModbusSimulator } from '../../simulators/modbus/server.ts';
-import { systemClock } from '../../src/clock.ts';
 import { assertSchema } from '../../src/config/schema-errors.ts';
 import { SharedResources } from '../../src/shared-resources.ts';
+import { driverDeps } from '../../test/helpers/driver-deps.ts';
 import { SerialPair } from '../../test/helpers/socat.ts';
 import { modbusSimulator } from '../../test/helpers/stack.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
@@ -95,7 +95,7 @@ async function exercise(connection: Record<string, unknown>, sim: ModbusSimulato
       connection: assertSchema<ModbusConnection>(ModbusConnectionSchema, { unitId: 1, timeoutMs: 1000, ...connection }, 'connection'),
       groups: [{ name: 'all', tags: cases.map((c) => c.tag) }],
     },
-    { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: () => {}, shared },
+    driverDeps({ shared }),
   );
   driver.start();
   try {

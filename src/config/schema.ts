@@ -29,7 +29,22 @@ export const TagSchema = Type.Object(
 export const GroupSchema = Type.Object(
   {
     name: Name('Group name, unique within its device'),
-    intervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 1000, description: 'Poll interval' }),
+    intervalMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 1000, description: 'Poll interval (sampling interval in subscribe mode)' }),
+    mode: Enum(['poll', 'subscribe'], { default: 'poll', description: 'poll: read every interval; subscribe: the server reports changes (OPC UA)' }),
+    subscription: Type.Optional(
+      Type.Object(
+        {
+          queueSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 10, description: 'Values the server queues per item between publishes' }),
+          deadband: Type.Optional(
+            Type.Object(
+              { kind: Enum(['absolute', 'percent']), value: Type.Number({ minimum: 0 }) },
+              { additionalProperties: false, description: 'Data-change deadband applied by the server' },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     tags: Type.Array(TagSchema, { default: [] }),
   },
   { additionalProperties: false },

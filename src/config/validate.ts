@@ -64,6 +64,14 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
     }
     const connectionErrors = schemaErrors(plugin.connectionSchema, device.connection, `${at}.connection`);
     details.push(...connectionErrors);
+    device.groups.forEach((group, g) => {
+      if (group.mode === 'subscribe' && !plugin.subscribes) {
+        details.push({
+          path: `${at}.groups[${g}].mode`,
+          message: `${device.protocol} devices are polled: mode "subscribe" needs a protocol with subscriptions (opcua)`,
+        });
+      }
+    });
     if (connectionErrors.length > 0) return;
     for (const { tag, path } of tags) {
       if (tag.address === undefined) continue;

@@ -1,10 +1,12 @@
 /** Conversions between tag values and data types, shared by steps and the write path. */
 import type { DataType, TagValue } from '../../drivers/contract.ts';
 
-export const isNumericType = (t: DataType) => t !== 'bool' && t !== 'string';
+export const isNumericType = (t: DataType) => t !== 'bool' && t !== 'string' && t !== 'bytes';
 export const isIntegerType = (t: DataType) => /int|bcd/.test(t);
 
 const INT_RANGE: Partial<Record<DataType, [bigint, bigint]>> = {
+  int8: [-128n, 127n],
+  uint8: [0n, 255n],
   int16: [-32768n, 32767n],
   uint16: [0n, 65535n],
   int32: [-2147483648n, 2147483647n],
@@ -14,6 +16,8 @@ const INT_RANGE: Partial<Record<DataType, [bigint, bigint]>> = {
   bcd16: [0n, 9999n],
   bcd32: [0n, 99999999n],
 };
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export class ValueError extends Error {}
 
@@ -40,6 +44,15 @@ export function coerce(v: TagValue, type: DataType): TagValue {
         throw new ValueError(`"${v}" is not a boolean`);
       }
       return toNumber(v) !== 0;
+    case 'bytes':
+      if (typeof v !== 'string' || !BASE64.test(v)) throw new ValueError('bytes are written as base64 text');
+      return v;
+    case 'datetime': {
+      // Milliseconds since the epoch, or an ISO 8601 date such as 2026-11-22T07:00:00Z.
+      const ms = typeof v === 'string' && !/^\s*-?\d+\s*$/.test(v) ? Date.parse(v) : toNumber(v);
+      if (!Number.isFinite(ms) || ms < 0) throw new ValueError(`"${v}" is not a date (ISO 8601 or ms since 1970)`);
+      return Math.round(ms);
+    }
     case 'float32':
     case 'float64': {
       const n = toNumber(v);

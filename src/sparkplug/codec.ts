@@ -28,10 +28,13 @@ export const SparkplugType = {
   Boolean: 11,
   String: 12,
   DateTime: 13,
+  Bytes: 17,
 } as const;
 
 export const SPARKPLUG_TYPE_OF: Record<DataType, number> = {
   bool: SparkplugType.Boolean,
+  int8: SparkplugType.Int8,
+  uint8: SparkplugType.UInt8,
   int16: SparkplugType.Int16,
   uint16: SparkplugType.UInt16,
   int32: SparkplugType.Int32,
@@ -43,6 +46,8 @@ export const SPARKPLUG_TYPE_OF: Record<DataType, number> = {
   string: SparkplugType.String,
   bcd16: SparkplugType.UInt16,
   bcd32: SparkplugType.UInt32,
+  datetime: SparkplugType.DateTime,
+  bytes: SparkplugType.Bytes,
 };
 
 /** Quality codes carried in the metric's `Quality` property (Int32). */
@@ -95,6 +100,9 @@ function setValue(m: ProtoMetric, datatype: number, value: TagValue) {
       return;
     case SparkplugType.String:
       m.stringValue = String(value);
+      return;
+    case SparkplugType.Bytes:
+      m.bytesValue = Buffer.from(String(value), 'base64');
       return;
     default:
       throw new Error(`datatype ${datatype} cannot be encoded`);

@@ -15,6 +15,7 @@ export type CommandValue =
   | { field: 'double'; value: number }
   | { field: 'bool'; value: boolean }
   | { field: 'string'; value: string }
+  | { field: 'bytes'; value: string }
   | { field: 'other'; value: null };
 
 export interface CommandMetric {
@@ -153,7 +154,12 @@ function readMetric(buf: Uint8Array, start: number, end: number): CommandMetric 
         expect(2);
         metric.value = { field: 'string', value: text(buf, r.delimited()) };
         break;
-      case 16:
+      case 16: {
+        expect(2);
+        const [from, to] = r.delimited();
+        metric.value = { field: 'bytes', value: Buffer.from(buf.subarray(from, to)).toString('base64') };
+        break;
+      }
       case 17:
       case 18:
       case 19:

@@ -47,6 +47,10 @@ export function commandValue(m: CommandMetric, datatype: number): { value: TagVa
       return v.field === 'bool' ? { value: v.value } : wrong;
     case SparkplugType.String:
       return v.field === 'string' ? { value: v.value } : wrong;
+    case SparkplugType.DateTime:
+      return v.field === 'long' ? { value: Number(v.value) } : wrong;
+    case SparkplugType.Bytes:
+      return v.field === 'bytes' ? { value: v.value } : wrong;
     default:
       return { error: `${typeName} metrics cannot be written` };
   }

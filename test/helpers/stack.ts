@@ -39,7 +39,7 @@ export async function startStack(simulatorConfig: unknown, devices: (simPort: nu
     api: opts.api ? { port: 0 } : { enabled: false },
     devices: devices(simPort),
   });
-  const gateway = new Gateway({ config, db, log: pino({ level: 'silent' }) });
+  const gateway = new Gateway({ config, db, dataDir, log: pino({ level: 'silent' }) });
   await gateway.start();
   const stack: Stack = {
     mosquitto,

@@ -3,18 +3,17 @@
  * Debian) whose registers were encoded by pymodbus itself, in every type and
  * byte order, and decodes the values it was given.
  */
+
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import type { ByteOrder, DataType, DriverTag, TagValue } from '../../drivers/contract.ts';
 import { ModbusDriver } from '../../drivers/modbus/driver.ts';
 import { type ModbusConnection, ModbusConnectionSchema } from '../../drivers/modbus/settings.ts';
-import { systemClock } from '../../src/clock.ts';
 import { assertSchema } from '../../src/config/schema-errors.ts';
-import { SharedResources } from '../../src/shared-resources.ts';
+import { driverDeps } from '../helpers/driver-deps.ts';
 import { freePort, waitForPort } from '../helpers/net.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -78,7 +77,7 @@ describe('interoperability with pymodbus', () => {
         connection: assertSchema<ModbusConnection>(ModbusConnectionSchema, { host: '127.0.0.1', port, unitId: 1, maxGap: 1 }, 'connection'),
         groups: [{ name: 'all', tags }],
       },
-      { log: pino({ level: 'silent' }), clock: systemClock, onStateChange: () => {}, shared: new SharedResources() },
+      driverDeps(),
     );
     driver.start();
     try {
