@@ -54,7 +54,7 @@ devices:
     assert.deepEqual(errors.sort(), [
       'devices[0].groups[0].intervalMs: must be >= 10',
       'devices[0].groups[0].tags[0].colour: is not a known setting',
-      'devices[0].groups[0].tags[0].type: must be one of: bool, int16, uint16, int32, uint32, int64, uint64, float32, float64, string, bcd16, bcd32',
+      'devices[0].groups[0].tags[0].type: must be one of: bool, int8, uint8, int16, uint16, int32, uint32, int64, uint64, float32, float64, string, bcd16, bcd32, datetime, bytes',
       'northbound.brokers[0].url: must match pattern "^(mqtt|mqtts|tcp|ssl)://"',
       'northbound.edgeNodeId: is required',
       'northbound.keepaliveS: must be an integer',

@@ -2,7 +2,7 @@
  * Validation at the edge: the JSON schema first (every error as `path: message`),
  * then the checks a schema cannot express, then freeze.
  */
-import type { DriverPlugin } from '../../drivers/contract.ts';
+import { DATA_TYPES, type DriverPlugin } from '../../drivers/contract.ts';
 import { driverPlugins } from '../../drivers/registry.ts';
 import { simulatorPlugins } from '../../simulators/registry.ts';
 import { ConfigError, type ErrorDetail } from '../errors.ts';
@@ -74,7 +74,7 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
     });
     if (connectionErrors.length > 0) return;
     for (const { tag, path } of tags) {
-      if (tag.address === undefined) continue;
+      if (tag.address === undefined || !DATA_TYPES.includes(tag.type)) continue;
       const problem = plugin.checkTag({ ...tag, address: tag.address }, device.connection);
       if (problem) details.push({ path: `${path}.address`, message: problem });
     }
