@@ -10,6 +10,7 @@
 import { Backoff } from '../backoff.ts';
 import type { ByteOrder, ConnectionState, DeviceSpec, Driver, DriverDeps, DriverStats, Sample, TagValue } from '../contract.ts';
 import { WriteError } from '../contract.ts';
+import { RoundTrips } from '../round-trips.ts';
 import { NotConnectedError, RequestTimeoutError } from './client.ts';
 import { decodeRegisters, decodeString, encodeRegisters, encodeString, registerBit } from './codec.ts';
 import { ModbusLink } from './link.ts';
@@ -33,7 +34,6 @@ import { serialOpener, tcpOpener } from './streams.ts';
 
 /** After this many unanswered requests in a row a unit is skipped for a back-off period. */
 const SKIP_AFTER_TIMEOUTS = 3;
-const RTT_WINDOW = 512;
 
 interface UnitHealth {
   timeoutsInARow: number;
@@ -52,7 +52,7 @@ export class ModbusDriver implements Driver {
   private readonly key: string;
   private link?: ModbusLink;
   private rmwWarned = false;
-  private readonly rtts: number[] = [];
+  private readonly roundTrips = new RoundTrips();
   private readonly counters: DriverStats & { exceptions: Record<string, number> } = {
     requests: 0,
     responses: 0,
@@ -116,15 +116,12 @@ export class ModbusDriver implements Driver {
   }
 
   stats(): DriverStats {
-    const sorted = [...this.rtts].sort((a, b) => a - b);
-    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : undefined);
     return {
       ...this.counters,
       exceptions: { ...this.counters.exceptions },
       reconnects: this.link?.reconnects ?? this.counters.reconnects,
       lastRoundTripMs: this.link?.lastRoundTripMs,
-      roundTripMedianMs: at(0.5),
-      roundTripP99Ms: at(0.99),
+      ...this.roundTrips.summary(),
     };
   }
 
@@ -258,10 +255,7 @@ export class ModbusDriver implements Driver {
     }
   }
 
-  private readonly recordRtt = (ms: number) => {
-    if (this.rtts.length >= RTT_WINDOW) this.rtts.shift();
-    this.rtts.push(ms);
-  };
+  private readonly recordRtt = (ms: number) => this.roundTrips.record(ms);
 
   private unitAnswered(unit: UnitHealth) {
     unit.timeoutsInARow = 0;
