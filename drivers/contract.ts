@@ -83,6 +83,17 @@ export interface SubscriptionSettings {
   deadband?: { kind: 'absolute' | 'percent'; value: number };
 }
 
+/** A server certificate in a protocol's trust list. */
+export interface CertificateInfo {
+  /** SHA-1 thumbprint, lower-case hex. */
+  thumbprint: string;
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  status: 'trusted' | 'rejected';
+}
+
 /** One node of a protocol's address space (OPC UA browse). */
 export interface BrowseNode {
   /** The address to put in a tag (e.g. an OPC UA NodeId). */
@@ -187,6 +198,12 @@ export interface DriverPlugin<C = unknown> {
   connectionSchema: import('@sinclair/typebox').TSchema;
   /** Returns why the address cannot hold a value of this type, or undefined if it can. */
   checkTag(tag: DriverTag, connection: C): string | undefined;
+  /** The protocol's trust list of server certificates (OPC UA), kept under the data directory. */
+  certificates?: {
+    list(dataDir: string): CertificateInfo[];
+    /** Moves a certificate to trusted or rejected; undefined when there is no such certificate. */
+    setTrust(dataDir: string, thumbprint: string, status: CertificateInfo['status']): CertificateInfo | undefined;
+  };
   /** Checks across the devices of this protocol (e.g. two devices on one serial line with different settings). */
   checkDevices?(devices: { name: string; connection: C }[]): { device: number; path: string; message: string }[];
   create(device: DeviceSpec<C>, deps: DriverDeps): Driver | Promise<Driver>;

@@ -198,7 +198,7 @@ export class Gateway {
       this.log.info({ port: this.addresses.broker }, 'embedded MQTT broker listening');
     }
     for (const s of config.simulators) {
-      const sim = (simulatorPlugins[s.protocol] as (typeof simulatorPlugins)[string]).create(s.config, s);
+      const sim = (simulatorPlugins[s.protocol] as (typeof simulatorPlugins)[string]).create(s.config, { ...s, dataDir: this.opts.dataDir });
       const port = await sim.start();
       this.simulators.push({ protocol: s.protocol, sim, port });
       this.addresses.simulators.push({ protocol: s.protocol, port });

@@ -19,7 +19,7 @@ import { nodeTopic } from './sparkplug/topics.ts';
 
 const USAGE = `Usage:
   plexus start [--config FILE] [--data-dir DIR]   run the gateway (imports FILE first when given)
-  plexus simulate modbus [--config FILE] [--host H] [--port N]
+  plexus simulate modbus|opcua [--config FILE] [--host H] [--port N] [--data-dir DIR]
                                                   run a bundled device simulator
   plexus validate FILE                            check a configuration file and list every error
   plexus token create|revoke NAME [--data-dir DIR]
@@ -93,16 +93,16 @@ async function simulate(args: string[]) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
+    options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'data-dir': { type: 'string' } },
   });
   const protocol = positionals[0];
   const plugin = protocol ? simulatorPlugins[protocol] : undefined;
   if (!protocol || !plugin) throw new PlexusError('PLX_USAGE', `simulate needs a protocol: ${Object.keys(simulatorPlugins).join(', ')}`, 400);
   const config = values.config ? (YAML.parse(fs.readFileSync(values.config, 'utf8')) ?? {}) : {};
-  const port = Number(values.port ?? 5020);
+  const port = Number(values.port ?? plugin.defaultPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PlexusError('PLX_USAGE', `--port must be 0..65535, not ${values.port}`, 400);
   const host = values.host ?? '127.0.0.1';
-  const sim = plugin.create(config, { host, port });
+  const sim = plugin.create(config, { host, port, dataDir: path.resolve(values['data-dir'] ?? process.env.PLEXUS_DATA_DIR ?? 'data') });
   const actual = await sim.start();
   onSignals(() => sim.stop());
   say(`${protocol} simulator listening on ${host}:${actual}; stop with Ctrl+C`);
