@@ -67,6 +67,7 @@ export class OpcuaDriver implements Driver {
   private readonly backoff = new Backoff();
   private retryTimer: unknown;
   private watchdogTimer: unknown;
+  private guardTimer: unknown;
   /** Bumped by every (re)connection and by stop(): callbacks of an older one are ignored. */
   private generation = 0;
   private running = false;
@@ -94,8 +95,7 @@ export class OpcuaDriver implements Driver {
   async stop(): Promise<void> {
     this.running = false;
     this.generation++;
-    this.deps.clock.clearTimeout(this.retryTimer);
-    this.deps.clock.clearTimeout(this.watchdogTimer);
+    for (const timer of [this.retryTimer, this.watchdogTimer, this.guardTimer]) this.deps.clock.clearTimeout(timer);
     await this.teardown(true);
     if (this.pki) await this.deps.shared.release(this.pkiKey);
     this.pki = undefined;
@@ -129,10 +129,14 @@ export class OpcuaDriver implements Driver {
   }
 
   private async connect(): Promise<void> {
+    this.deps.clock.clearTimeout(this.retryTimer);
     const generation = ++this.generation;
     const c = this.device.connection;
     this.setState({ state: 'connecting' });
     const startedAt = this.deps.clock.now();
+    // An attempt that hangs (a server that accepts the socket and says nothing) must not hang the device.
+    const limitMs = 3 * c.timeoutMs;
+    this.guardTimer = this.deps.clock.setTimeout(() => this.restart(`no answer from ${c.endpointUrl} within ${limitMs / 1000} s`, generation), limitMs);
     try {
       const ua = (this.ua ??= loadOpcua(this.deps.log));
       this.pki ??= this.deps.shared.acquire(this.pkiKey, () => new ClientPki(ua, this.deps.dataDir));
@@ -161,11 +165,13 @@ export class OpcuaDriver implements Driver {
       await this.learnServer(session);
       for (const group of this.device.groups) if (group.mode === 'subscribe' && group.tags.length > 0) await this.subscribe(ua, session, group, generation);
       if (generation !== this.generation) return;
+      this.deps.clock.clearTimeout(this.guardTimer);
       this.backoff.reset();
       this.setState({ state: 'connected' });
       if (this.subscriptions.length > 0) this.armWatchdog(generation);
     } catch (err) {
       if (generation !== this.generation) return;
+      this.deps.clock.clearTimeout(this.guardTimer);
       const reason = this.explain(err as Error, startedAt);
       this.noteError(reason);
       await this.teardown(false);

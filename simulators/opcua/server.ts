@@ -297,6 +297,10 @@ export class OpcuaSimulator implements RunningSimulator {
       1,
     );
 
+    const diagnostics = folder('Simulator');
+    variable(diagnostics, 'Simulator.Sessions', 'UInt32', () => this.counts.sessions);
+    variable(diagnostics, 'Simulator.Subscriptions', 'UInt32', () => this.counts.subscriptions);
+
     const { count, changeEveryMs } = this.config.bulk;
     if (count > 0) {
       const bulk = folder('Bulk');
