@@ -6,6 +6,7 @@ import { type ModbusSimulatorConfig, ModbusSimulatorConfigSchema } from './modbu
 import { ModbusSimulator } from './modbus/server.ts';
 import { type OpcuaSimulatorConfig, OpcuaSimulatorConfigSchema } from './opcua/config.ts';
 import { OpcuaSimulator } from './opcua/server.ts';
+import { s7SimulatorPlugin } from './s7/plugin.ts';
 
 export interface RunningSimulator {
   start(): Promise<number>;
@@ -44,4 +45,5 @@ export const simulatorPlugins: Record<string, SimulatorPlugin> = {
       return new OpcuaSimulator(valid, opts);
     },
   },
+  s7: s7SimulatorPlugin,
 };

@@ -4,7 +4,7 @@ import type { SimulatorPlugin } from '../registry.ts';
 import { DEMO_S7_CONFIG, type S7SimulatorConfig, S7SimulatorConfigSchema } from './config.ts';
 import { S7Simulator } from './server.ts';
 
-export const s7SimulatorPlugin: SimulatorPlugin & { defaultPort: number } = {
+export const s7SimulatorPlugin: SimulatorPlugin = {
   configSchema: S7SimulatorConfigSchema,
   // 102 is the S7 port, and privileged on Linux: the simulator's default is another.
   defaultPort: 10102,
