@@ -224,11 +224,11 @@ function typed(area: S7Area, db: number, s7Type: S7Type, offset: number, dotted:
     if (length === undefined) return fail(`a STRING needs its maximum length, e.g. ${text.trim()}.32`);
     if (length < 1 || length > max) return fail(`${s7Type === 'STRING' ? 'string' : 'character'} length ${length} is outside 1..${max} in ${text.trim()}`);
     const size = s7Type === 'STRING' ? length + 2 : length;
-    return done({ area, db, offset, s7Type, type: 'string', length, size, accepts: ['string'], holds: `a ${s7Type}` }, text);
+    return done({ area, db, offset, s7Type, type: 'string', length, size, accepts: ['string'], holds: s7Type }, text);
   }
   if (dotted !== undefined) return fail(`${text.trim()}: .${dotted} applies to bits (X), strings (S) and characters (C) only; arrays are not supported`);
   const accepts = TAG_TYPES[s7Type];
-  return done({ area, db, offset, s7Type, type: accepts[0] as DataType, size: FIXED_SIZE[s7Type], accepts, holds: `a ${s7Type}` }, text);
+  return done({ area, db, offset, s7Type, type: accepts[0] as DataType, size: FIXED_SIZE[s7Type], accepts, holds: s7Type }, text);
 }
 
 /** `DB1,12`, `DB1,8.3`, `DB1,20.32`: the tag's type says what is there. */
@@ -274,10 +274,13 @@ export function checkS7Tag(address: string, type: DataType): string | undefined 
   if (!a.accepts.includes(type)) {
     if (type === 'string' && a.area !== 'DB')
       return `strings live in data blocks only (e.g. DB1,S20.32), not in ${a.area === 'M' ? 'merkers' : a.area === 'I' ? 'inputs' : 'outputs'}`;
-    return `${address.trim()} is ${a.holds}, which holds ${a.accepts.join(' or ')}, not ${type}`;
+    return `${address.trim()} (${a.holds}) holds ${oneOf(a.accepts)}, not ${type}`;
   }
   return undefined;
 }
+
+/** `a`, `a or b`, `a, b or c`. */
+export const oneOf = (items: readonly string[]) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}` : (items[0] ?? ''));
 
 /** Parses a tag's address (validated at config load, so a failure here is a bug). */
 export function tagAddress(tag: { name: string; address: string; type: DataType }): S7Address {

@@ -12,7 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import net from 'node:net';
-import { parseS7Address, type S7Address, type S7Area } from '../../drivers/s7/address.ts';
+import { oneOf, parseS7Address, type S7Address, type S7Area } from '../../drivers/s7/address.ts';
 import { decodeS7, encodeS7 } from '../../drivers/s7/codec.ts';
 import { type Clock, systemClock } from '../../src/clock.ts';
 import { ConfigError, type ErrorDetail, PlexusError } from '../../src/errors.ts';
@@ -129,7 +129,7 @@ export class S7Simulator {
     const parsed = parseS7Address(v.address, v.type);
     if (!parsed.ok) return `address: ${parsed.error}`;
     const first = parsed.address;
-    if (v.type && !first.accepts.includes(v.type)) return `type: ${v.address} is ${first.holds}, which holds ${first.accepts.join(' or ')}, not ${v.type}`;
+    if (v.type && !first.accepts.includes(v.type)) return `type: ${v.address} (${first.holds}) holds ${oneOf(first.accepts)}, not ${v.type}`;
     const memory = this.memories.get(memoryKey(first.area, first.db));
     if (!memory)
       return `address: ${first.area === 'DB' ? `DB${first.db} is not among the dataBlocks` : `the ${first.area} area has no bytes (see ${first.area === 'M' ? 'merker' : first.area === 'I' ? 'input' : 'output'}Bytes)`}`;
