@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus, sparkplug, store, writes.
+ * Names: pipeline, modbus, sparkplug, store, writes, s7.
  */
 import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
 import { benchPipeline } from './pipeline.ts';
+import { benchS7 } from './s7.ts';
 import { benchStore } from './store.ts';
 import { benchWrites } from './writes.ts';
 
@@ -14,6 +15,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   sparkplug: benchModbusSparkplug,
   store: benchStore,
   writes: benchWrites,
+  s7: benchS7,
 };
 
 const chosen = process.argv.slice(2);
