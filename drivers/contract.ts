@@ -163,6 +163,8 @@ export interface Driver {
   /** Writes a raw (already inverse-transformed and coerced) value; throws WriteError. */
   write(tag: string, value: TagValue): Promise<void>;
   stats(): DriverStats;
+  /** Tries to connect now instead of waiting out the back-off (e.g. once a certificate has been trusted). */
+  retryNow?(): void;
   /** Lists the device's address space, for tag pickers (protocols that have one). */
   browse?(request: BrowseRequest): Promise<BrowseNode[]>;
 }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { type ConnectionState, type Driver, type Sample, WriteError } from '../drivers/contract.ts';
+import { type BrowseNode, type BrowseRequest, type CertificateInfo, type ConnectionState, type Driver, type Sample, WriteError } from '../drivers/contract.ts';
 import { driverPlugins } from '../drivers/registry.ts';
 import { type RunningSimulator, simulatorPlugins } from '../simulators/registry.ts';
 import { buildApp } from './api/app.ts';
@@ -14,6 +14,7 @@ import type { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { Config, DeviceConfig } from './config/schema.ts';
 import { type Db, readMeta, writeMeta } from './database.ts';
+import { PlexusError } from './errors.ts';
 import { EventBus, type TagUpdate } from './events.ts';
 import { LiveValues } from './live-values.ts';
 import { type CompiledExpression, compileExpression, type ExprContext, InputError } from './pipeline/expression.ts';
@@ -237,6 +238,40 @@ export class Gateway {
       stats: d.driver?.stats(),
       groups: [...d.schedulers.entries()].map(([name, s]) => ({ name, ...s.stats })),
     }));
+  }
+
+  /** Lists a device's address space (OPC UA), for the tag picker. */
+  async browse(device: string, request: BrowseRequest): Promise<BrowseNode[]> {
+    const runtime = this.devices.get(device);
+    if (!runtime) throw new PlexusError('PLX_NOT_FOUND', `there is no running device "${device}"`, 404);
+    const driver = runtime.driver;
+    if (!driver?.browse) throw new PlexusError('PLX_NOT_SUPPORTED', `${runtime.config.protocol} devices have no address space to browse`, 400);
+    if (driver.connection.state !== 'connected') throw new PlexusError('PLX_NOT_CONNECTED', `device "${device}" is not connected`, 409);
+    try {
+      return await driver.browse(request);
+    } catch (err) {
+      throw new PlexusError('PLX_BROWSE_FAILED', `browsing ${device} failed: ${(err as Error).message}`, 502);
+    }
+  }
+
+  private trustList(protocol: string) {
+    const store = driverPlugins[protocol]?.certificates;
+    if (!store) throw new PlexusError('PLX_NOT_FOUND', `${protocol} has no certificate trust list`, 404);
+    return store;
+  }
+
+  /** The server certificates of a protocol (OPC UA): trusted, and refused ones waiting for a decision. */
+  certificates(protocol: string): CertificateInfo[] {
+    return this.trustList(protocol).list(this.opts.dataDir);
+  }
+
+  /** Trusts or rejects a server certificate; devices of the protocol waiting to reconnect try again at once. */
+  setCertificateTrust(protocol: string, thumbprint: string, status: 'trusted' | 'rejected', who: string): CertificateInfo {
+    const cert = this.trustList(protocol).setTrust(this.opts.dataDir, thumbprint, status);
+    if (!cert) throw new PlexusError('PLX_NOT_FOUND', `there is no ${protocol} certificate with thumbprint ${thumbprint}`, 404);
+    this.log.warn({ protocol, thumbprint: cert.thumbprint, subject: cert.subject, status, who }, 'server certificate trust changed');
+    for (const d of this.devices.values()) if (d.config.protocol === protocol) d.driver?.retryNow?.();
+    return cert;
   }
 
   deviceValues(name: string): TagUpdate[] {

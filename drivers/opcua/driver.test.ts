@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { assertSchema } from '../../src/config/schema-errors.ts';
-import { SharedResources } from '../../src/shared-resources.ts';
 import { type OpcuaSimulatorConfig, OpcuaSimulatorConfigSchema } from '../../simulators/opcua/config.ts';
 import { OpcuaSimulator } from '../../simulators/opcua/server.ts';
+import { assertSchema } from '../../src/config/schema-errors.ts';
+import { SharedResources } from '../../src/shared-resources.ts';
 import { driverDeps } from '../../test/helpers/driver-deps.ts';
 import { tempDir } from '../../test/helpers/net.ts';
 import { waitFor } from '../../test/helpers/wait.ts';
@@ -30,7 +30,11 @@ function driverFor(dataDir: string, connection: Record<string, unknown>, groups:
   const states: ConnectionState[] = [];
   const pushed: Sample[] = [];
   const driver = new OpcuaDriver(
-    { name: 'Line', connection: assertSchema<OpcuaConnection>(OpcuaConnectionSchema, { identity: { kind: 'anonymous' }, ...connection }, 'connection'), groups },
+    {
+      name: 'Line',
+      connection: assertSchema<OpcuaConnection>(OpcuaConnectionSchema, { identity: { kind: 'anonymous' }, ...connection }, 'connection'),
+      groups,
+    },
     driverDeps({ dataDir, shared, onStateChange: (s) => states.push(s), onSamples: (_g, s) => pushed.push(...s) }),
   );
   return { driver, states, pushed };
@@ -76,7 +80,11 @@ describe('OPC UA driver against the simulator', () => {
     const h = driverFor(dataDir, { endpointUrl: url }, [
       {
         name: 'g',
-        tags: [...types.map(([n, t]) => tag(`Types.${n}`, t)), tag('State', 'string', 'ns=2;s=FillingLine.State'), tag('Speed', 'float32', `${NS}FillingLine.Speed`)],
+        tags: [
+          ...types.map(([n, t]) => tag(`Types.${n}`, t)),
+          tag('State', 'string', 'ns=2;s=FillingLine.State'),
+          tag('Speed', 'float32', `${NS}FillingLine.Speed`),
+        ],
       },
     ]);
     h.driver.start();
@@ -131,7 +139,12 @@ describe('OPC UA driver against the simulator', () => {
     };
     const wrong = driverFor(
       own,
-      { endpointUrl: url, securityMode: 'Sign', securityPolicy: 'Aes256_Sha256_RsaPss', identity: { kind: 'username', username: 'operator', password: 'wrong' } },
+      {
+        endpointUrl: url,
+        securityMode: 'Sign',
+        securityPolicy: 'Aes256_Sha256_RsaPss',
+        identity: { kind: 'username', username: 'operator', password: 'wrong' },
+      },
       [{ name: 'g', tags: [tag('FillingLine.Temperature', 'float64')] }],
       shared,
     );
@@ -150,7 +163,12 @@ describe('OPC UA driver against the simulator', () => {
     }
     const h = driverFor(
       own,
-      { endpointUrl: url, securityMode: 'Sign', securityPolicy: 'Aes256_Sha256_RsaPss', identity: { kind: 'username', username: 'operator', password: 'pa55-word' } },
+      {
+        endpointUrl: url,
+        securityMode: 'Sign',
+        securityPolicy: 'Aes256_Sha256_RsaPss',
+        identity: { kind: 'username', username: 'operator', password: 'pa55-word' },
+      },
       [{ name: 'fast', intervalMs: 100, mode: 'subscribe', tags: [tag('FillingLine.Temperature', 'float64'), tag('Missing', 'float64', `${NS}No.Such.Node`)] }],
       shared,
     );
@@ -216,9 +234,16 @@ describe('OPC UA driver against the simulator', () => {
       assert.match(s.get('Array')?.reason ?? '', /array/);
       assert.equal(s.get('Types.Int16')?.quality, 'good', 'a bad tag leaves the others good');
 
-      const refusal = (tagName: string, value: number | string) => h.driver.write(tagName, value).then(() => ({ code: 'none', message: 'written' }), (e) => e);
+      const refusal = (tagName: string, value: number | string) =>
+        h.driver.write(tagName, value).then(
+          () => ({ code: 'none', message: 'written' }),
+          (e) => e,
+        );
       const readOnly = await refusal('ReadOnly', 1);
-      assert.deepEqual({ code: readOnly.code, message: readOnly.message }, { code: 'READ_ONLY', message: 'the server refused the write: BadNotWritable (0x803b0000)' });
+      assert.deepEqual(
+        { code: readOnly.code, message: readOnly.message },
+        { code: 'READ_ONLY', message: 'the server refused the write: BadNotWritable (0x803b0000)' },
+      );
       const outOfRange = await refusal('Speed', 5000);
       assert.equal(outOfRange.code, 'DEVICE_EXCEPTION');
       assert.match(outOfRange.message, /BadOutOfRange/);

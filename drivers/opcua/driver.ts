@@ -102,6 +102,11 @@ export class OpcuaDriver implements Driver {
     this.setState({ state: 'stopped' });
   }
 
+  retryNow(): void {
+    // Only between our own attempts: while node-opcua repairs a connection, it keeps its own schedule.
+    if (this.running && !this.client && this.connection.state === 'backing-off') void this.connect();
+  }
+
   stats(): DriverStats {
     const c = this.device.connection;
     return {
@@ -157,8 +162,10 @@ export class OpcuaDriver implements Driver {
       this.listen(client, generation);
       await client.connect(c.endpointUrl);
       if (generation !== this.generation) return;
-      // From here on node-opcua repairs the channel and the session by itself.
+      // From here on node-opcua repairs the channel and the session by itself, trying at least every 5 s
+      // (a restarted server is back in business within seconds).
       client.connectionStrategy.maxRetry = -1;
+      client.connectionStrategy.maxDelay = 5000;
       const session = await client.createSession(this.identity(ua));
       if (generation !== this.generation) return;
       this.session = session;

@@ -85,6 +85,49 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
 
   app.get<{ Params: { name: string } }>('/api/v1/devices/:name/values', async (req) => gateway.deviceValues(req.params.name));
 
+  app.get<{ Params: { name: string }; Querystring: { from?: string; depth?: string; search?: string; limit?: string } }>(
+    '/api/v1/devices/:name/browse',
+    {
+      schema: {
+        querystring: Type.Object(
+          {
+            from: Type.Optional(Type.String({ minLength: 1, maxLength: 4200, description: 'NodeId to start from (default: Objects)' })),
+            depth: Type.Optional(Type.String({ pattern: '^[1-5]$', description: 'Levels to list, 1 to 5' })),
+            search: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: 'At most 9999 nodes' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const { from, depth, search, limit } = req.query;
+      return gateway.browse(req.params.name, { from, depth: Number(depth ?? 1), search, limit: Number(limit ?? 1000) });
+    },
+  );
+
+  app.get<{ Params: { protocol: string } }>('/api/v1/protocols/:protocol/certificates', async (req) => {
+    caller(req);
+    return gateway.certificates(req.params.protocol);
+  });
+
+  app.post<{ Params: { protocol: string; thumbprint: string; action: 'trust' | 'reject' } }>(
+    '/api/v1/protocols/:protocol/certificates/:thumbprint/:action',
+    {
+      schema: {
+        params: Type.Object({
+          protocol: Type.String(),
+          thumbprint: Type.String({ pattern: '^[0-9a-fA-F]{40}$', description: 'SHA-1 thumbprint in hex' }),
+          action: Type.Union([Type.Literal('trust'), Type.Literal('reject')]),
+        }),
+      },
+    },
+    async (req) => {
+      const who = caller(req);
+      return gateway.setCertificateTrust(req.params.protocol, req.params.thumbprint, req.params.action === 'trust' ? 'trusted' : 'rejected', who);
+    },
+  );
+
   app.post<{ Params: { device: string; tag: string }; Body: { value: number | boolean | string; dryRun?: boolean } }>(
     '/api/v1/devices/:device/tags/:tag/write',
     { schema: { body: WriteBody } },

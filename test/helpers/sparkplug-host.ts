@@ -104,6 +104,13 @@ export class SparkplugHost {
     return this.messages.filter((m) => m.type === type && (device === undefined || m.device === device));
   }
 
+  /** A metric of a message by name: DDATA carries aliases only, resolved through the device's latest DBIRTH before it. */
+  metric(message: HostMessage, name: string): HostMetric | undefined {
+    const birth = this.messages.slice(0, this.messages.indexOf(message) + 1).findLast((m) => m.type === 'DBIRTH' && m.device === message.device);
+    const alias = birth?.metrics.find((m) => m.name === name)?.alias;
+    return message.metrics.find((m) => m.name === name || (alias !== undefined && m.alias === alias));
+  }
+
   /** Waits until a message after index `from` matches; resolves as the message arrives. */
   async next(what: string, match: (m: HostMessage) => boolean, from = 0, timeoutMs = 15_000): Promise<HostMessage> {
     const found = this.messages.slice(from).find(match);

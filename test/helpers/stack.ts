@@ -27,10 +27,14 @@ export interface Stack {
  * Starts everything; `devices` gets the simulator's port. The configuration's
  * Sparkplug ids are group `TestGroup`, edge node `edge1`.
  */
-export async function startStack(simulatorConfig: unknown, devices: (simPort: number) => unknown[], opts: { api?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  simulatorConfig: unknown,
+  devices: (simPort: number) => unknown[],
+  opts: { api?: boolean /** Another simulator instead of a Modbus one made from simulatorConfig. */; simulator?: RunningSimulator } = {},
+): Promise<Stack> {
   const mosquitto = await new Mosquitto().start();
   const host = await new SparkplugHost().connect(mosquitto.url);
-  const simulator = modbusSimulator(simulatorConfig);
+  const simulator = opts.simulator ?? modbusSimulator(simulatorConfig);
   const simPort = await simulator.start();
   const dataDir = tempDir();
   const db = openDatabase(dataDir);
