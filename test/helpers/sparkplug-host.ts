@@ -106,7 +106,10 @@ export class SparkplugHost {
 
   /** A metric of a message by name: DDATA carries aliases only, resolved through the device's latest DBIRTH before it. */
   metric(message: HostMessage, name: string): HostMetric | undefined {
-    const birth = this.messages.slice(0, this.messages.indexOf(message) + 1).findLast((m) => m.type === 'DBIRTH' && m.device === message.device);
+    const birth = this.messages
+      .slice(0, this.messages.indexOf(message) + 1)
+      .filter((m) => m.type === 'DBIRTH' && m.device === message.device)
+      .at(-1);
     const alias = birth?.metrics.find((m) => m.name === name)?.alias;
     return message.metrics.find((m) => m.name === name || (alias !== undefined && m.alias === alias));
   }
