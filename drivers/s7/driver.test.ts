@@ -227,8 +227,8 @@ describe('S7 driver against the snap7 simulator', () => {
   });
 });
 
-/** A PLC that refuses what a misconfigured one refuses: the COTP connection (wrong rack or slot), or every read (PUT/GET off). */
-async function fakePlc(mode: 'refuse-connection' | 'refuse-reads') {
+/** A PLC that refuses what a misconfigured one refuses: the COTP connection (wrong rack or slot), or every read (PUT/GET off); or one that stops answering. */
+async function fakePlc(mode: 'refuse-connection' | 'refuse-reads' | 'silent') {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -250,6 +250,7 @@ async function fakePlc(mode: 'refuse-connection' | 'refuse-reads') {
         socket.write(reply);
         return;
       }
+      if (mode === 'silent') return;
       // A read: refused as a whole with error class 0x81, code 0x04 (function not available).
       const reply = Buffer.from([0x03, 0x00, 0x00, 0x13, 0x02, 0xf0, 0x80, 0x32, 0x03, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0x04]);
       reply.writeUInt16BE(seq, 11);
@@ -300,5 +301,23 @@ describe('S7 driver against a PLC that refuses', () => {
       await driver.stop();
       await plc.close();
     }
+  });
+
+  it('times a silent PLC out with the reason, reconnects, and leaves no timer behind once stopped', async () => {
+    const plc = await fakePlc('silent');
+    const driver = driverFor(plc.port, [{ name: 't', address: 'DB1,INT0', type: 'int16' }]);
+    try {
+      driver.start();
+      await waitFor(() => driver.connection.state === 'connected', 'connected');
+      const [sample] = await driver.read('g');
+      assert.deepEqual([sample?.quality, sample?.reason], ['bad', 'no response within 500 ms']);
+      assert.equal(driver.stats().timeouts, 1);
+      await waitFor(() => driver.connection.state === 'connected' && driver.stats().reconnects === 1, 'connected again');
+    } finally {
+      await driver.stop();
+      await plc.close();
+    }
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    await waitFor(() => timers() === 0 || undefined, 'no timer left', 2000);
   });
 });

@@ -31,6 +31,7 @@ export class S7Driver implements Driver {
   private session?: S7Session;
   private running = false;
   private retryTimer: unknown;
+  private connecting?: AbortController;
   private readonly backoff = new Backoff();
   /** One operation at a time on the connection (nodes7 cannot overlap them). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -72,6 +73,7 @@ export class S7Driver implements Driver {
   async stop(): Promise<void> {
     this.running = false;
     this.deps.clock.clearTimeout(this.retryTimer);
+    this.connecting?.abort();
     this.session?.close();
     this.session = undefined;
     await this.queue;
@@ -265,6 +267,8 @@ export class S7Driver implements Driver {
     this.setState({ state: 'connecting' });
     const c = this.device.connection;
     let session: S7Session;
+    const attempt = new AbortController();
+    this.connecting = attempt;
     try {
       session = await S7Session.connect({
         host: c.host,
@@ -276,13 +280,16 @@ export class S7Driver implements Driver {
         pduSize: c.pduSize,
         timeoutMs: c.timeoutMs,
         clock: this.deps.clock,
+        signal: attempt.signal,
       });
     } catch (err) {
+      if (!this.running) return;
       const reason = err instanceof S7ConnectError ? err.message : `connection failed: ${(err as Error).message}`;
       this.deps.log.warn({ err: reason }, 'S7 connection failed');
       this.retry(reason);
       return;
     }
+    this.connecting = undefined;
     if (!this.running) {
       session.close();
       return;

@@ -45,6 +45,8 @@ export interface SessionOptions {
   pduSize: number;
   timeoutMs: number;
   clock: Clock;
+  /** Gives up a connection attempt (the driver is stopping). */
+  signal?: AbortSignal;
 }
 
 export interface ItemRequest {
@@ -107,10 +109,12 @@ export class S7Session extends EventEmitter<{ close: [reason: string] }> {
     const proto = Object.getPrototypeOf(conn) as NodeS7Instance;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      const abort = () => settle('connection attempt abandoned');
       const settle = (err?: string) => {
         if (settled) return;
         settled = true;
         opts.clock.clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', abort);
         if (err === undefined) return resolve();
         this.dispose();
         reject(new S7ConnectError(err));
@@ -120,6 +124,7 @@ export class S7Session extends EventEmitter<{ close: [reason: string] }> {
         () => settle(`no answer to the S7 connection request from ${opts.host}:${opts.port} within ${3 * opts.timeoutMs} ms`),
         3 * opts.timeoutMs,
       );
+      opts.signal?.addEventListener('abort', abort, { once: true });
       conn.onISOConnectReply = (data: Buffer) => {
         // A connection confirm is TPDU code 0xD0; anything else is a refusal (usually a disconnect request, 0x80).
         const refused = data.length < 6 || data[5] !== 0xd0;
