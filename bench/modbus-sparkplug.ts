@@ -17,7 +17,7 @@ import YAML from 'yaml';
 import { Mosquitto } from '../test/helpers/mosquitto.ts';
 import { freePort, tempDir, waitForPort } from '../test/helpers/net.ts';
 import { waitFor } from '../test/helpers/wait.ts';
-import { line, median, percentile } from './report.ts';
+import { cpuSeconds, line, median, percentile, rssMiB } from './report.ts';
 
 const require = createRequire(import.meta.url);
 const sparkplug = require('sparkplug-payload').get('spBv1.0');
@@ -26,20 +26,6 @@ const DEVICES = 10;
 const TAGS = 1000;
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 5);
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 20);
-
-/** CPU seconds (user + system) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
-}
-function rssMiB(pid: number): number {
-  const line = fs
-    .readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:'));
-  return Number(line?.match(/\d+/)?.[0] ?? 0) / 1024;
-}
 
 export async function benchModbusSparkplug(): Promise<void> {
   const dir = tempDir('plexus-bench-');

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Small helpers for printing benchmark figures. */
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -12,3 +14,18 @@ export const percentile = (xs: number[], p: number) => {
 export const line = (k: string, v: string) => process.stdout.write(`  ${k.padEnd(44)} ${v}\n`);
 
 export const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** CPU seconds (user + system) of a process, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident memory of a process in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.match(/\d+/)?.[0] ?? 0) / 1024;
+}

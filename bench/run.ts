@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus, sparkplug, store, writes, s7.
+ * Names: pipeline, modbus, sparkplug, store, writes, opcua, s7.
  */
 import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
+import { benchOpcua } from './opcua.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchS7 } from './s7.ts';
 import { benchStore } from './store.ts';
@@ -15,6 +16,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   sparkplug: benchModbusSparkplug,
   store: benchStore,
   writes: benchWrites,
+  opcua: benchOpcua,
   s7: benchS7,
 };
 
