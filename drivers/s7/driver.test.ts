@@ -114,11 +114,17 @@ describe('S7 driver against the snap7 simulator', () => {
     await sim.stop();
   });
 
-  it('reads every address form and type, in as few requests as the PDU allows', async () => {
-    const driver = driverFor(port, tags);
+  /** A driver of these tags, connected to the simulator (and stopped after the suite if a test fails). */
+  async function connectedDriver(groupTags: DriverTag[], states: ConnectionState[] = []) {
+    const driver = driverFor(port, groupTags, states);
     cleanup.push(() => driver.stop());
     driver.start();
     await waitFor(() => driver.connection.state === 'connected', 'connected');
+    return driver;
+  }
+
+  it('reads every address form and type, in as few requests as the PDU allows', async () => {
+    const driver = await connectedDriver(tags);
     const samples = byTag(await driver.read('g'));
     for (const c of CASES) {
       const s = samples[tagName(c.address)];
@@ -138,10 +144,7 @@ describe('S7 driver against the snap7 simulator', () => {
   });
 
   it('writes every address form and type, and reads back what it wrote', async () => {
-    const driver = driverFor(port, tags);
-    cleanup.push(() => driver.stop());
-    driver.start();
-    await waitFor(() => driver.connection.state === 'connected', 'connected');
+    const driver = await connectedDriver(tags);
     for (const c of CASES) await driver.write(tagName(c.address), c.write);
     const samples = byTag(await driver.read('g'));
     for (const c of CASES) {
@@ -157,10 +160,7 @@ describe('S7 driver against the snap7 simulator', () => {
   });
 
   it('writes a bit without disturbing the other bits of its byte', async () => {
-    const driver = driverFor(port, tags);
-    cleanup.push(() => driver.stop());
-    driver.start();
-    await waitFor(() => driver.connection.state === 'connected', 'connected');
+    const driver = await connectedDriver(tags);
     sim.setValue('DB1,BYTE10', 0b0001_0100); // bits 2 and 4 set, bit 3 clear
     await driver.write(tagName('DB1,X10.3'), true);
     assert.equal(sim.bytes('DB', 1, 10, 1)[0], 0b0001_1100);
@@ -172,15 +172,12 @@ describe('S7 driver against the snap7 simulator', () => {
   });
 
   it('marks a missing DB and a range past the end of a DB bad with the reason, and only those tags', async () => {
-    const driver = driverFor(port, [
+    const driver = await connectedDriver([
       { name: 'fine', address: 'DB2,INT0', type: 'int16' },
       { name: 'pastEnd', address: 'DB2,REAL2', type: 'float32' },
       { name: 'missing', address: 'DB99,INT0', type: 'int16' },
       { name: 'alsoFine', address: 'DB1,REAL0', type: 'float32' },
     ]);
-    cleanup.push(() => driver.stop());
-    driver.start();
-    await waitFor(() => driver.connection.state === 'connected', 'connected');
     for (let cycle = 0; cycle < 2; cycle++) {
       const s = byTag(await driver.read('g'));
       assert.deepEqual([s.fine?.quality, s.fine?.value], ['good', 42], `cycle ${cycle}`);
@@ -205,10 +202,7 @@ describe('S7 driver against the snap7 simulator', () => {
 
   it('reconnects after the PLC is stopped and started again', async () => {
     const states: ConnectionState[] = [];
-    const driver = driverFor(port, [{ name: 't', address: 'DB1,REAL0', type: 'float32' }], states);
-    cleanup.push(() => driver.stop());
-    driver.start();
-    await waitFor(() => driver.connection.state === 'connected', 'connected');
+    const driver = await connectedDriver([{ name: 't', address: 'DB1,REAL0', type: 'float32' }], states);
     await sim.stop();
     await waitFor(() => driver.connection.state === 'backing-off', 'backing off');
     const [down] = await driver.read('g');
@@ -267,56 +261,54 @@ async function fakePlc(mode: 'refuse-connection' | 'refuse-reads' | 'silent') {
   };
 }
 
-describe('S7 driver against a PLC that refuses', () => {
-  it('says to check rack and slot when the PLC refuses the connection', async () => {
-    const plc = await fakePlc('refuse-connection');
-    const driver = driverFor(plc.port, [{ name: 't', address: 'DB1,INT0', type: 'int16' }], [], { slot: 3 });
-    try {
-      driver.start();
-      const state = await waitFor(() => (driver.connection.state === 'backing-off' ? driver.connection : undefined), 'backing off');
-      assert.match(state.reason, /^the PLC refused the ISO \(COTP\) connection: check rack and slot/);
-      const [sample] = await driver.read('g');
-      assert.match(sample?.reason ?? '', /^not connected: the PLC refused the ISO \(COTP\) connection/);
-    } finally {
-      await driver.stop();
-      await plc.close();
-    }
-  });
+/** Runs `check` with a started driver of one tag against a fake PLC, then stops both. */
+async function withFakePlc(mode: Parameters<typeof fakePlc>[0], check: (driver: S7Driver) => Promise<void>, connection: Partial<S7Connection> = {}) {
+  const plc = await fakePlc(mode);
+  const driver = driverFor(plc.port, [{ name: 't', address: 'DB1,INT0', type: 'int16' }], [], connection);
+  try {
+    driver.start();
+    await check(driver);
+  } finally {
+    await driver.stop();
+    await plc.close();
+  }
+}
 
-  it('says to enable PUT/GET when the PLC refuses every read', async () => {
-    const plc = await fakePlc('refuse-reads');
-    const driver = driverFor(plc.port, [{ name: 't', address: 'DB1,INT0', type: 'int16' }]);
-    try {
-      driver.start();
-      await waitFor(() => driver.connection.state === 'connected', 'connected');
+const backingOff = (driver: S7Driver) => waitFor(() => (driver.connection.state === 'backing-off' ? driver.connection : undefined), 'backing off');
+const connected = (driver: S7Driver) => waitFor(() => driver.connection.state === 'connected', 'connected');
+
+describe('S7 driver against a PLC that refuses', () => {
+  it('says to check rack and slot when the PLC refuses the connection', () =>
+    withFakePlc(
+      'refuse-connection',
+      async (driver) => {
+        assert.match((await backingOff(driver)).reason, /^the PLC refused the ISO \(COTP\) connection: check rack and slot/);
+        const [sample] = await driver.read('g');
+        assert.match(sample?.reason ?? '', /^not connected: the PLC refused the ISO \(COTP\) connection/);
+      },
+      { slot: 3 },
+    ));
+
+  it('says to enable PUT/GET when the PLC refuses every read', () =>
+    withFakePlc('refuse-reads', async (driver) => {
+      await connected(driver);
       assert.equal(driver.stats().details?.pduSize, 240);
       const [sample] = await driver.read('g');
       assert.equal(sample?.quality, 'bad');
       assert.match(sample?.reason ?? '', /S7 error 0x8104.*Permit access with PUT\/GET communication from remote partner/);
       // The PLC refuses everything: the device shows why in its state, and a write says so too.
-      const state = await waitFor(() => (driver.connection.state === 'backing-off' ? driver.connection : undefined), 'backing off');
-      assert.match(state.reason, /PUT\/GET/);
+      assert.match((await backingOff(driver)).reason, /PUT\/GET/);
       await assert.rejects(driver.write('t', 1), (err: Error & { code?: string }) => err.code === 'NOT_CONNECTED' && /PUT\/GET/.test(err.message));
-    } finally {
-      await driver.stop();
-      await plc.close();
-    }
-  });
+    }));
 
   it('times a silent PLC out with the reason, reconnects, and leaves no timer behind once stopped', async () => {
-    const plc = await fakePlc('silent');
-    const driver = driverFor(plc.port, [{ name: 't', address: 'DB1,INT0', type: 'int16' }]);
-    try {
-      driver.start();
-      await waitFor(() => driver.connection.state === 'connected', 'connected');
+    await withFakePlc('silent', async (driver) => {
+      await connected(driver);
       const [sample] = await driver.read('g');
       assert.deepEqual([sample?.quality, sample?.reason], ['bad', 'no response within 500 ms']);
       assert.equal(driver.stats().timeouts, 1);
       await waitFor(() => driver.connection.state === 'connected' && driver.stats().reconnects === 1, 'connected again');
-    } finally {
-      await driver.stop();
-      await plc.close();
-    }
+    });
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     await waitFor(() => timers() === 0 || undefined, 'no timer left', 2000);
   });
