@@ -9,9 +9,10 @@ export const s7SimulatorPlugin: SimulatorPlugin = {
   // 102 is the S7 port, and privileged on Linux: the simulator's default is another.
   defaultPort: 10102,
   create: (config, opts) => {
-    // No memory and no values given (e.g. `plexus simulate s7` without a file): the demo machine.
+    // No data blocks and no values (`plexus simulate s7` without a file, or `config: {}`): the demo machine.
+    // (Config validation may already have filled in the empty defaults, so look at what is in them.)
     const given = (config ?? {}) as Partial<S7SimulatorConfig>;
-    const source = given.dataBlocks === undefined && given.values === undefined ? { ...DEMO_S7_CONFIG, ...given } : given;
+    const source = !given.dataBlocks?.length && !given.values?.length ? { ...given, ...DEMO_S7_CONFIG } : given;
     return new S7Simulator(assertSchema<S7SimulatorConfig>(S7SimulatorConfigSchema, structuredClone(source), 'S7 simulator configuration'), opts);
   },
 };

@@ -59,7 +59,8 @@ describe('S7 simulator', () => {
 
   it('runs a demo machine without a configuration, granting the PDU size it is told to', async () => {
     const port = await freePort();
-    const sim = simulator({ pduSize: 240 }, { port });
+    // As config validation leaves it: defaults filled in, no data blocks and no values.
+    const sim = simulator({ pduSize: 240, dataBlocks: [], values: [] }, { port });
     await sim.start();
     const driver = new S7Driver(
       {
