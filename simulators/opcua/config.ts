@@ -13,6 +13,7 @@ export const OpcuaSimulatorConfigSchema = Type.Object(
       Type.Object({ username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1, writeOnly: true }) }, { additionalProperties: false }),
       { default: [], description: 'Accepted username/password identities' },
     ),
+    startRunning: Type.Boolean({ default: false, description: 'Start the line at once instead of waiting for a "start" command' }),
     tickMs: Type.Integer({ minimum: 10, maximum: 10_000, default: 100, description: 'How often the line model advances' }),
     jamEveryS: Type.Number({ minimum: 0, default: 0, description: 'Mean time between jams while running (0: never); a jam puts the line in Fault' }),
     bulk: Type.Object(

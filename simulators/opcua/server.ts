@@ -127,6 +127,7 @@ export class OpcuaSimulator implements RunningSimulator {
     this.clock = opts.clock ?? systemClock;
     this.t0 = this.clock.now();
     this.line = new FillingLine(config.jamEveryS, this.t0);
+    if (config.startRunning) this.line.command('start');
   }
 
   get endpointUrl(): string {

@@ -4,6 +4,7 @@
  * Each assertion names the Sparkplug 3.0 rule (tck-id) it checks.
  */
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import type { Gateway } from '../../src/gateway.ts';
 import type { HostMessage, SparkplugHost } from '../helpers/sparkplug-host.ts';
@@ -85,6 +86,12 @@ describe('Modbus TCP device to Sparkplug B on Mosquitto', () => {
   });
 
   after(() => stack?.stop());
+
+  it('runs without loading node-opcua (no OPC UA device or simulator configured)', async () => {
+    await host.next('DBIRTH', (m) => m.type === 'DBIRTH');
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((file) => file.includes('node-opcua'));
+    assert.deepEqual(loaded, []);
+  });
 
   it('publishes NBIRTH then DBIRTH with every metric (principles-birth-certificates-order, payloads-dbirth-order)', async () => {
     const dbirth = await host.next('DBIRTH', (m) => m.type === 'DBIRTH');

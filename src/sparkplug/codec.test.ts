@@ -1,0 +1,29 @@
+/** Our encoder, decoded by sparkplug-payload's own decoder: the types OPC UA and S7 add (Int8, UInt8, DateTime, Bytes). */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { encodePayload, SPARKPLUG_TYPE_OF } from './codec.ts';
+
+const sparkplug = createRequire(import.meta.url)('sparkplug-payload').get('spBv1.0');
+
+describe('Sparkplug encoding of the newer tag types', () => {
+  it('encodes int8, uint8, datetime and bytes with their Sparkplug datatypes', () => {
+    const at = Date.parse('2026-11-22T08:00:00Z');
+    const payload = encodePayload(at, [
+      { name: 'i8', timestamp: at, datatype: SPARKPLUG_TYPE_OF.int8, value: -100 },
+      { name: 'u8', timestamp: at, datatype: SPARKPLUG_TYPE_OF.uint8, value: 200 },
+      { name: 'when', timestamp: at, datatype: SPARKPLUG_TYPE_OF.datetime, value: Date.parse('2030-05-06T07:08:09.123Z') },
+      { name: 'raw', timestamp: at, datatype: SPARKPLUG_TYPE_OF.bytes, value: Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('base64') },
+    ]);
+    const decoded = sparkplug.decodePayload(payload);
+    const byName = new Map(decoded.metrics.map((m: { name: string }) => [m.name, m]));
+    const of = (name: string) => byName.get(name) as { type: string; value: unknown };
+    assert.equal(of('i8').type, 'Int8');
+    assert.equal(((of('i8').value as number) << 24) >> 24, -100, 'two’s complement in int_value');
+    assert.deepEqual([of('u8').type, of('u8').value], ['UInt8', 200]);
+    assert.equal(of('when').type, 'DateTime');
+    assert.equal(Number(of('when').value), Date.parse('2030-05-06T07:08:09.123Z'));
+    assert.equal(of('raw').type, 'Bytes');
+    assert.deepEqual([...(of('raw').value as Uint8Array)], [0xde, 0xad, 0xbe, 0xef]);
+  });
+});
