@@ -200,7 +200,15 @@ export class Gateway {
     }
     for (const s of config.simulators) {
       const sim = (simulatorPlugins[s.protocol] as (typeof simulatorPlugins)[string]).create(s.config, { ...s, dataDir: this.opts.dataDir });
-      const port = await sim.start();
+      let port: number;
+      try {
+        port = await sim.start();
+      } catch (err) {
+        // A simulator whose native part did not build here (node-snap7) is skipped; the gateway runs on.
+        if ((err as { code?: string }).code !== 'PLX_SIMULATOR_UNAVAILABLE') throw err;
+        this.log.warn({ protocol: s.protocol, reason: (err as Error).message }, 'simulator unavailable: skipped');
+        continue;
+      }
       this.simulators.push({ protocol: s.protocol, sim, port });
       this.addresses.simulators.push({ protocol: s.protocol, port });
       this.log.info({ protocol: s.protocol, port }, 'simulator listening');

@@ -32,7 +32,7 @@ describe('plexus command line', () => {
   it('validate says a good file is valid', async () => {
     const { code, stderr } = await plexus('validate', 'config/demo.yaml');
     assert.equal(code, 0);
-    assert.match(stderr, /config\/demo\.yaml is valid: 2 device\(s\), 21 tag\(s\)\./);
+    assert.match(stderr, /config\/demo\.yaml is valid: 3 device\(s\), 29 tag\(s\)\./);
   });
 
   it('validate lists every error and exits non-zero', async () => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type OpcuaSimulatorConfig, OpcuaSimulatorConfigSchema } from '../../simulators/opcua/config.ts';
 import { OpcuaSimulator } from '../../simulators/opcua/server.ts';
@@ -103,7 +104,7 @@ describe('OPC UA driver against the simulator', () => {
     }
   });
 
-  it('refuses an untrusted server with the certificate named, then connects with SignAndEncrypt once it is trusted', async () => {
+  it('refuses an untrusted server with the certificate named, then connects with SignAndEncrypt once it is trusted, also as an X.509 user', async () => {
     const own = tempDir();
     const h = driverFor(own, { endpointUrl: url, securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256' }, [
       { name: 'g', tags: [tag('FillingLine.Temperature', 'float64')] },
@@ -125,6 +126,29 @@ describe('OPC UA driver against the simulator', () => {
       assert.equal(t?.quality, 'good');
       assert.equal(typeof t?.value, 'number');
       assert.equal(h.driver.stats().details?.securityMode, 'SignAndEncrypt');
+      await h.driver.stop();
+
+      // An X.509 user identity: here the application certificate created on first start, with its key.
+      const pki = path.join(own, 'opcua-pki', 'own');
+      assert.ok(fs.existsSync(path.join(pki, 'certs', 'client_certificate.pem')), 'the application certificate was created');
+      const x509 = driverFor(
+        own,
+        {
+          endpointUrl: url,
+          securityMode: 'SignAndEncrypt',
+          securityPolicy: 'Basic256Sha256',
+          identity: {
+            kind: 'certificate',
+            certificateFile: path.join(pki, 'certs', 'client_certificate.pem'),
+            privateKeyFile: path.join(pki, 'private', 'private_key.pem'),
+          },
+        },
+        [{ name: 'g', tags: [tag('FillingLine.State', 'string')] }],
+      );
+      x509.driver.start();
+      await connected(x509);
+      assert.equal((await x509.driver.read('g'))[0]?.value, 'Idle');
+      await x509.driver.stop();
     } finally {
       await h.driver.stop();
       fs.rmSync(own, { recursive: true, force: true });
