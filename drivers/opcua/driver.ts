@@ -143,7 +143,8 @@ export class OpcuaDriver implements Driver {
     const limitMs = 3 * c.timeoutMs;
     this.guardTimer = this.deps.clock.setTimeout(() => this.restart(`no answer from ${c.endpointUrl} within ${limitMs / 1000} s`, generation), limitMs);
     try {
-      const ua = (this.ua ??= loadOpcua(this.deps.log));
+      this.ua ??= loadOpcua(this.deps.log);
+      const ua = this.ua;
       this.pki ??= this.deps.shared.acquire(this.pkiKey, () => new ClientPki(ua, this.deps.dataDir));
       await this.pki.refresh();
       const client = ua.OPCUAClient.create({
@@ -392,7 +393,9 @@ export class OpcuaDriver implements Driver {
       const chunk = readable.slice(i, i + this.nodesPerRead);
       try {
         const values = await this.request(() => session.read(chunk.map((t) => ({ nodeId: this.nodes.get(t.name) as string, attributeId: ATTR.Value }))));
-        chunk.forEach((t, j) => samples.push(this.sample(t, values[j] as DataValue)));
+        chunk.forEach((t, j) => {
+          samples.push(this.sample(t, values[j] as DataValue));
+        });
       } catch (err) {
         for (const t of chunk) samples.push(this.bad(t.name, (err as Error).message));
       }

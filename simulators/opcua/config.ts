@@ -3,7 +3,6 @@ import { type Static, Type } from '@sinclair/typebox';
 import { SECURITY_MODES, SECURITY_POLICIES } from '../../drivers/opcua/settings.ts';
 import { Enum } from '../../src/config/schema-kit.ts';
 
-
 export const OpcuaSimulatorConfigSchema = Type.Object(
   {
     securityModes: Type.Array(Enum([...SECURITY_MODES]), { minItems: 1, default: [...SECURITY_MODES], description: 'Endpoints offered' }),
