@@ -61,6 +61,24 @@ devices:
     ]);
   });
 
+  it('refuses subscribe mode for a polled protocol and mismatched OPC UA security', () => {
+    const errors = errorsOf(`${base}
+devices:
+  - name: M
+    protocol: modbus
+    connection: { host: h }
+    groups: [{ name: g, mode: subscribe, tags: [{ name: t, address: HR0, type: uint16 }] }]
+  - name: U
+    protocol: opcua
+    connection: { endpointUrl: "opc.tcp://h:4840", securityMode: SignAndEncrypt, identity: { kind: anonymous } }
+    groups: [{ name: g, mode: subscribe, tags: [{ name: t, address: "ns=2;s=X", type: float64 }] }]
+`);
+    assert.deepEqual(errors, [
+      'devices[0].groups[0].mode: modbus devices are polled: mode "subscribe" needs a protocol with subscriptions (opcua)',
+      'devices[1].connection.securityPolicy: security mode SignAndEncrypt needs a policy, e.g. Basic256Sha256',
+    ]);
+  });
+
   it('catches duplicates, Sparkplug-forbidden ids, unknown protocols, bad connections and bad addresses', () => {
     const errors = errorsOf(`
 northbound:
@@ -89,7 +107,7 @@ devices:
     assert.deepEqual(errors.sort(), [
       'devices[0].connection.unitId: must be <= 255',
       'devices[1].name: duplicate device name "D1" (also at index 0)',
-      'devices[1].protocol: unknown protocol "profibus"; known: modbus',
+      'devices[1].protocol: unknown protocol "profibus"; known: modbus, opcua, s7',
       'devices[2].groups[0].tags[1].address: address 99999 is above 65535 (at position 3)',
       'devices[2].groups[0].tags[1].name: duplicate tag name "a" in device "Line+2" (also at devices[2].groups[0].tags[0])',
       'devices[2].groups[0].tags[2].address: coils hold bool values, not float32',
