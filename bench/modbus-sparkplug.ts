@@ -17,7 +17,7 @@ import YAML from 'yaml';
 import { Mosquitto } from '../test/helpers/mosquitto.ts';
 import { freePort, tempDir, waitForPort } from '../test/helpers/net.ts';
 import { waitFor } from '../test/helpers/wait.ts';
-import { cpuSeconds, line, median, percentile, rssMiB } from './report.ts';
+import { line, median, percentile, watchProcess } from './report.ts';
 
 const require = createRequire(import.meta.url);
 const sparkplug = require('sparkplug-payload').get('spBv1.0');
@@ -79,16 +79,8 @@ export async function benchModbusSparkplug(): Promise<void> {
     await waitFor(() => received.length > 0, 'the first DDATA', 30_000);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const statsBefore = await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/devices`)).json();
-    const cpu0 = cpuSeconds(pid);
-    const t0 = Date.now();
     const from = received.length;
-    const rss: number[] = [];
-    while (Date.now() - t0 < MEASURE_S * 1000) {
-      rss.push(rssMiB(pid));
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const elapsed = (Date.now() - t0) / 1000;
-    const cpu = cpuSeconds(pid) - cpu0;
+    const { elapsedS: elapsed, cpuPercent, rss } = await watchProcess(pid, MEASURE_S);
     const statsAfter = await (await fetch(`http://127.0.0.1:${apiPort}/api/v1/devices`)).json();
     const window = received.slice(from);
     const values = window.reduce((n, r) => n + r.values, 0);
@@ -103,7 +95,7 @@ export async function benchModbusSparkplug(): Promise<void> {
     );
     line('tag values delivered per second', `${Math.round(values / elapsed)} (offered ${DEVICES * TAGS})`);
     line('DDATA messages per second', `${(window.length / elapsed).toFixed(1)}`);
-    line('gateway CPU (one core = 100 %)', `${((cpu / elapsed) * 100).toFixed(1)} %`);
+    line('gateway CPU (one core = 100 %)', `${cpuPercent.toFixed(1)} %`);
     line('gateway RSS median / max', `${median(rss).toFixed(0)} MiB / ${Math.max(...rss).toFixed(0)} MiB`);
     line('Modbus requests per poll cycle', `${(requests / cycles).toFixed(1)} (minimum ${DEVICES * Math.ceil(TAGS / 62)}: 62 float32 per request)`);
     line('poll overruns', String(overruns));

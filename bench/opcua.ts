@@ -16,7 +16,7 @@ import YAML from 'yaml';
 import { Mosquitto } from '../test/helpers/mosquitto.ts';
 import { freePort, tempDir, waitForPort } from '../test/helpers/net.ts';
 import { waitFor } from '../test/helpers/wait.ts';
-import { cpuSeconds, line, median, rssMiB } from './report.ts';
+import { line, median, watchProcess } from './report.ts';
 
 const require = createRequire(import.meta.url);
 const sparkplug = require('sparkplug-payload').get('spBv1.0');
@@ -74,20 +74,12 @@ async function measureRun(dir: string, mosquittoUrl: string, simPort: number, mo
   try {
     await waitFor(() => received.length > 0, 'the first DDATA', 60_000);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-    const cpu0 = cpuSeconds(pid);
-    const t0 = Date.now();
     const from = received.length;
-    const rss: number[] = [];
-    while (Date.now() - t0 < MEASURE_S * 1000) {
-      rss.push(rssMiB(pid));
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    const elapsed = (Date.now() - t0) / 1000;
-    const cpu = cpuSeconds(pid) - cpu0;
+    const { elapsedS: elapsed, cpuPercent, rss } = await watchProcess(pid, MEASURE_S);
     const values = received.slice(from).reduce((n, v) => n + v, 0);
     const label = mode === 'subscribe' ? `${NODES.toLocaleString('en-US')} monitored items` : `${NODES.toLocaleString('en-US')} polled nodes`;
     line(`${label}: tag values delivered per second`, `${Math.round(values / elapsed)} (offered ${NODES})`);
-    line(`${label}: gateway CPU (one core = 100 %)`, `${((cpu / elapsed) * 100).toFixed(1)} %`);
+    line(`${label}: gateway CPU (one core = 100 %)`, `${cpuPercent.toFixed(1)} %`);
     line(`${label}: gateway RSS median / max`, `${median(rss).toFixed(0)} MiB / ${Math.max(...rss).toFixed(0)} MiB`);
   } finally {
     await stopProcess(gw);

@@ -29,3 +29,16 @@ export function rssMiB(pid: number): number {
     .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.match(/\d+/)?.[0] ?? 0) / 1024;
 }
+
+/** Samples a process's RSS every 500 ms for `seconds`; returns its CPU share (one core = 100 %) and the RSS samples. */
+export async function watchProcess(pid: number, seconds: number): Promise<{ elapsedS: number; cpuPercent: number; rss: number[] }> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  const rss: number[] = [];
+  while (Date.now() - t0 < seconds * 1000) {
+    rss.push(rssMiB(pid));
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const elapsedS = (Date.now() - t0) / 1000;
+  return { elapsedS, cpuPercent: ((cpuSeconds(pid) - cpu0) / elapsedS) * 100, rss };
+}

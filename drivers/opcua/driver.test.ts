@@ -73,7 +73,7 @@ describe('OPC UA driver against the simulator', () => {
       ['Int64', 'int64', -8589934591n],
       ['UInt64', 'uint64', 17592186044416n],
       ['Float', 'float32', 1.5],
-      ['Double', 'float64', 3.141592653589793],
+      ['Double', 'float64', Math.PI],
       ['String', 'string', 'hello'],
       ['DateTime', 'datetime', Date.parse('2026-01-02T03:04:05.678Z')],
       ['ByteString', 'bytes', Buffer.from([0xde, 0xad, 0xbe, 0xef]).toString('base64')],

@@ -5,17 +5,17 @@
  * turns a refused item into bad samples for exactly its tags, isolating the
  * refused bytes so that they cannot take their neighbours down again.
  */
+
 import { Backoff } from '../backoff.ts';
 import type { ConnectionState, DeviceSpec, Driver, DriverDeps, DriverStats, Sample, TagValue } from '../contract.ts';
 import { WriteError } from '../contract.ts';
+import { RoundTrips } from '../round-trips.ts';
 import { placeName, type S7Area, tagAddress } from './address.ts';
 import { decodeS7, encodeS7, encodeStringBody } from './codec.ts';
 import { itemErrorText, S7ConnectError, S7ItemError, S7NotConnectedError, S7RequestError, S7TimeoutError } from './errors.ts';
 import { type PlannedTag, planReads, type ReadItem, type ReadRequest, type Span, spansOf } from './read-planner.ts';
 import { type ItemResult, S7Session } from './session.ts';
 import { type S7Connection, tsap } from './settings.ts';
-
-const RTT_WINDOW = 512;
 
 interface GroupPlan {
   spans: Span[];
@@ -37,7 +37,7 @@ export class S7Driver implements Driver {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly groups = new Map<string, GroupPlan>();
   private readonly points = new Map<string, PlannedTag>();
-  private readonly rtts: number[] = [];
+  private readonly roundTrips = new RoundTrips();
   private pduSize?: number;
   private readonly counters: DriverStats & { exceptions: Record<string, number> } = {
     requests: 0,
@@ -81,8 +81,6 @@ export class S7Driver implements Driver {
   }
 
   stats(): DriverStats {
-    const sorted = [...this.rtts].sort((a, b) => a - b);
-    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] : undefined);
     const details: Record<string, number> = {};
     if (this.pduSize !== undefined) {
       details.pduSize = this.pduSize;
@@ -91,9 +89,8 @@ export class S7Driver implements Driver {
     return {
       ...this.counters,
       exceptions: { ...this.counters.exceptions },
-      lastRoundTripMs: this.rtts[this.rtts.length - 1],
-      roundTripMedianMs: at(0.5),
-      roundTripP99Ms: at(0.99),
+      lastRoundTripMs: this.roundTrips.last,
+      ...this.roundTrips.summary(),
       details,
     };
   }
@@ -253,8 +250,7 @@ export class S7Driver implements Driver {
   }
 
   private recordRtt(ms: number) {
-    if (this.rtts.length >= RTT_WINDOW) this.rtts.shift();
-    this.rtts.push(Math.round(ms * 1000) / 1000);
+    this.roundTrips.record(Math.round(ms * 1000) / 1000);
   }
 
   private notConnectedReason(): string {

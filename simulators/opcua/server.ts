@@ -107,7 +107,7 @@ const TYPE_SAMPLES: [name: string, value: unknown][] = [
   ['Int64', toWords(-8589934591n)],
   ['UInt64', toWords(17592186044416n)],
   ['Float', 1.5],
-  ['Double', 3.141592653589793],
+  ['Double', Math.PI],
   ['String', 'hello'],
   ['DateTime', new Date('2026-01-02T03:04:05.678Z')],
   ['ByteString', Buffer.from([0xde, 0xad, 0xbe, 0xef])],
