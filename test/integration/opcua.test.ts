@@ -23,8 +23,9 @@ describe('OPC UA through the gateway to Sparkplug', () => {
   const simulatorDir = tempDir();
   const simulator = new SimulatorProcess('opcua', simulatorDir);
 
-  const call = async (method: string, path: string) => {
-    const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const headers = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) };
+    const res = await fetch(`${api}${path}`, { method, headers, body: body ? JSON.stringify(body) : undefined });
     return { status: res.status, body: await res.json() };
   };
 
@@ -55,7 +56,10 @@ describe('OPC UA through the gateway to Sparkplug', () => {
             {
               name: 'diagnostics',
               intervalMs: 250,
-              tags: [{ name: 'ServerSubscriptions', address: `${NS}Simulator.Subscriptions`, type: 'uint32' }],
+              tags: [
+                { name: 'ServerSubscriptions', address: `${NS}Simulator.Subscriptions`, type: 'uint32' },
+                { name: 'SpeedSetpoint', address: `${NS}FillingLine.Speed`, type: 'float64', access: 'readwrite' },
+              ],
             },
           ],
         },
@@ -97,6 +101,14 @@ describe('OPC UA through the gateway to Sparkplug', () => {
     const from = stack.host.messages.length;
     const ddata = await stack.host.next('DDATA with a temperature', (m) => m.type === 'DDATA' && stack.host.metric(m, 'Temperature') !== undefined, from);
     assert.equal(typeof stack.host.metric(ddata, 'Temperature')?.value, 'number');
+  });
+
+  it('writes through the write service and reads the value back; the server refusal comes back with its status', async () => {
+    const ok = await call('POST', '/api/v1/devices/FillingLine/tags/SpeedSetpoint/write', { value: 480 });
+    assert.deepEqual([ok.status, ok.body.ok, ok.body.readBack], [200, true, 480]);
+    const refused = await call('POST', '/api/v1/devices/FillingLine/tags/SpeedSetpoint/write', { value: 5000 });
+    assert.equal(refused.status, 502);
+    assert.match(refused.body.message, /BadOutOfRange/);
   });
 
   it('browses the simulator through the API', async () => {
