@@ -142,12 +142,21 @@ export class OpcuaDriver implements Driver {
     // An attempt that hangs (a server that accepts the socket and says nothing) must not hang the device.
     const limitMs = 3 * c.timeoutMs;
     this.guardTimer = this.deps.clock.setTimeout(() => this.restart(`no answer from ${c.endpointUrl} within ${limitMs / 1000} s`, generation), limitMs);
+    let client: OPCUAClient | undefined;
+    // stop() or a restart may come at any await: the client this attempt made must not outlive it.
+    const abandoned = async () => {
+      if (generation === this.generation) return false;
+      await client?.disconnect().catch(() => {});
+      return true;
+    };
     try {
       this.ua ??= loadOpcua(this.deps.log);
       const ua = this.ua;
       this.pki ??= this.deps.shared.acquire(this.pkiKey, () => new ClientPki(ua, this.deps.dataDir));
-      await this.pki.refresh();
-      const client = ua.OPCUAClient.create({
+      const pki = this.pki;
+      await pki.refresh();
+      if (await abandoned()) return;
+      client = ua.OPCUAClient.create({
         applicationName: 'Plexus',
         securityMode: ua.MessageSecurityMode[c.securityMode],
         securityPolicy: ua.SecurityPolicy[c.securityPolicy],
@@ -155,30 +164,30 @@ export class OpcuaDriver implements Driver {
         keepSessionAlive: true,
         requestedSessionTimeout: c.sessionTimeoutMs,
         defaultTransactionTimeout: c.timeoutMs,
-        clientCertificateManager: this.pki.manager,
+        clientCertificateManager: pki.manager,
         // No retry on the first connection: its failure reason is reported and we back off ourselves.
         connectionStrategy: { initialDelay: 1000, maxDelay: 20_000, maxRetry: 0, randomisationFactor: 0.1 },
       });
       this.client = client;
       this.listen(client, generation);
       await client.connect(c.endpointUrl);
-      if (generation !== this.generation) return;
+      if (await abandoned()) return;
       // From here on node-opcua repairs the channel and the session by itself, trying at least every 5 s
       // (a restarted server is back in business within seconds).
       client.connectionStrategy.maxRetry = -1;
       client.connectionStrategy.maxDelay = 5000;
       const session = await client.createSession(this.identity(ua));
-      if (generation !== this.generation) return;
+      if (await abandoned()) return;
       this.session = session;
       await this.learnServer(session);
       for (const group of this.device.groups) if (group.mode === 'subscribe' && group.tags.length > 0) await this.subscribe(ua, session, group, generation);
-      if (generation !== this.generation) return;
+      if (await abandoned()) return;
       this.deps.clock.clearTimeout(this.guardTimer);
       this.backoff.reset();
       this.setState({ state: 'connected' });
       if (this.subscriptions.length > 0) this.armWatchdog(generation);
     } catch (err) {
-      if (generation !== this.generation) return;
+      if (await abandoned()) return;
       this.deps.clock.clearTimeout(this.guardTimer);
       const reason = this.explain(err as Error, startedAt);
       this.noteError(reason);
