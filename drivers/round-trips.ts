@@ -1,3 +1,15 @@
+import type { DriverStats } from './contract.ts';
+
+/** The request counters every driver keeps, all at zero. */
+export const emptyCounters = (): DriverStats & { exceptions: Record<string, number> } => ({
+  requests: 0,
+  responses: 0,
+  timeouts: 0,
+  errors: 0,
+  reconnects: 0,
+  exceptions: {},
+});
+
 /** The latest round-trip times of a driver's requests, for the median and 99th percentile in the device status. */
 const WINDOW = 512;
 

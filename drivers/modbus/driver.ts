@@ -10,7 +10,7 @@
 import { Backoff } from '../backoff.ts';
 import type { ByteOrder, ConnectionState, DeviceSpec, Driver, DriverDeps, DriverStats, Sample, TagValue } from '../contract.ts';
 import { WriteError } from '../contract.ts';
-import { RoundTrips } from '../round-trips.ts';
+import { emptyCounters, RoundTrips } from '../round-trips.ts';
 import { NotConnectedError, RequestTimeoutError } from './client.ts';
 import { decodeRegisters, decodeString, encodeRegisters, encodeString, registerBit } from './codec.ts';
 import { ModbusLink } from './link.ts';
@@ -53,14 +53,7 @@ export class ModbusDriver implements Driver {
   private link?: ModbusLink;
   private rmwWarned = false;
   private readonly roundTrips = new RoundTrips();
-  private readonly counters: DriverStats & { exceptions: Record<string, number> } = {
-    requests: 0,
-    responses: 0,
-    timeouts: 0,
-    errors: 0,
-    reconnects: 0,
-    exceptions: {},
-  };
+  private readonly counters = emptyCounters();
   private readonly onLinkState = () => this.updateState();
 
   constructor(

@@ -9,7 +9,7 @@
 import { Backoff } from '../backoff.ts';
 import type { ConnectionState, DeviceSpec, Driver, DriverDeps, DriverStats, Sample, TagValue } from '../contract.ts';
 import { WriteError } from '../contract.ts';
-import { RoundTrips } from '../round-trips.ts';
+import { emptyCounters, RoundTrips } from '../round-trips.ts';
 import { placeName, type S7Area, tagAddress } from './address.ts';
 import { decodeS7, encodeS7, encodeStringBody } from './codec.ts';
 import { itemErrorText, S7ConnectError, S7ItemError, S7NotConnectedError, S7RequestError, S7TimeoutError } from './errors.ts';
@@ -39,14 +39,7 @@ export class S7Driver implements Driver {
   private readonly points = new Map<string, PlannedTag>();
   private readonly roundTrips = new RoundTrips();
   private pduSize?: number;
-  private readonly counters: DriverStats & { exceptions: Record<string, number> } = {
-    requests: 0,
-    responses: 0,
-    timeouts: 0,
-    errors: 0,
-    reconnects: 0,
-    exceptions: {},
-  };
+  private readonly counters = emptyCounters();
 
   constructor(
     private readonly device: DeviceSpec<S7Connection>,
