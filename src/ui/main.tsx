@@ -1,0 +1,3 @@
+import { render } from 'preact';
+
+render(<p>Plexus</p>, document.getElementById('app') as HTMLElement);
