@@ -38,6 +38,16 @@ const MIGRATIONS: string[] = [
      latency_ms REAL NOT NULL
    );
    CREATE TABLE api_token (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, hash TEXT NOT NULL, created_at INTEGER NOT NULL);`,
+  // Users and roles. Tokens made before roles existed had full access: they stay admin.
+  `CREATE TABLE app_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE, role TEXT NOT NULL, password TEXT NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE app_session (
+     hash TEXT PRIMARY KEY,
+     user_id INTEGER NOT NULL REFERENCES app_user (id) ON DELETE CASCADE,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   ALTER TABLE api_token ADD COLUMN role TEXT NOT NULL DEFAULT 'admin';
+   CREATE TABLE audit_event (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

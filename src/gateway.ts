@@ -9,10 +9,15 @@ import { type BrowseNode, type BrowseRequest, type CertificateInfo, type Connect
 import { driverPlugins } from '../drivers/registry.ts';
 import { type RunningSimulator, simulatorPlugins } from '../simulators/registry.ts';
 import { buildApp } from './api/app.ts';
+import { Auth } from './api/auth.ts';
+import { EventLog } from './api/event-log.ts';
 import { TokenStore } from './api/tokens.ts';
+import { UserStore } from './api/users.ts';
 import type { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { ConfigRepository } from './config/repository.ts';
 import type { Config, DeviceConfig } from './config/schema.ts';
+import { type ConfigChanges, ConfigService, diffConfig } from './config/service.ts';
 import { type Db, readMeta, writeMeta } from './database.ts';
 import { PlexusError } from './errors.ts';
 import { EventBus, type TagUpdate } from './events.ts';
@@ -22,7 +27,7 @@ import { buildPipeline, computeSample, type TagPipeline } from './pipeline/pipel
 import { GroupScheduler } from './scheduler/group-scheduler.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { SharedResources } from './shared-resources.ts';
-import { type DeviceCommand, EdgeNode } from './sparkplug/edge-node.ts';
+import { type DeviceCommand, type DeviceModel, EdgeNode } from './sparkplug/edge-node.ts';
 import { SqliteStore } from './store/store.ts';
 import { AuditLog } from './writes/audit-log.ts';
 import { WriteService, type WriteTarget } from './writes/write-service.ts';
@@ -50,6 +55,16 @@ interface DeviceRuntime {
   lookup: ExprContext['lookup'];
   /** True once the device has been read after its connection came up. */
   up: boolean;
+  /** True when a tag has aggregate windows to close. */
+  aggregates: boolean;
+}
+
+export interface ConnectionTest {
+  ok: boolean;
+  state: ConnectionState['state'];
+  message: string;
+  latencyMs: number;
+  values?: Pick<Sample, 'tag' | 'value' | 'quality' | 'reason'>[];
 }
 
 /** How often aggregate windows are checked for closing when no value closes them. */
@@ -57,6 +72,8 @@ const WINDOW_FLUSH_MS = 1000;
 
 export interface GatewayAddresses {
   api?: string;
+  /** The first-run link that creates the admin (logged too), while no user exists. */
+  setupUrl?: string;
   broker?: number;
   simulators: { protocol: string; port: number }[];
 }
@@ -64,57 +81,83 @@ export interface GatewayAddresses {
 export class Gateway {
   readonly values = new LiveValues();
   readonly bus: EventBus;
-  readonly edgeNode: EdgeNode;
+  /** Rebuilt when the northbound settings change. */
+  edgeNode: EdgeNode;
   readonly writes: WriteService;
   readonly audit: AuditLog;
+  /** Configuration, user and security changes. */
+  readonly events: EventLog;
+  readonly auth: Auth;
+  readonly configService: ConfigService;
+  private running: Readonly<Config>;
   private readonly devices = new Map<string, DeviceRuntime>();
   private readonly simulators: { protocol: string; sim: RunningSimulator; port: number }[] = [];
   private broker?: EmbeddedBroker;
-  private flushTimer: unknown;
+  private flushTimer?: unknown;
   /** Connections devices share (e.g. Modbus units behind one TCP gateway). */
   private readonly shared = new SharedResources();
   private api?: FastifyInstance;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private stopped = false;
   readonly addresses: GatewayAddresses = { simulators: [] };
 
   constructor(private readonly opts: GatewayOptions) {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log;
+    this.running = opts.config;
     this.bus = new EventBus(opts.log);
     for (const device of opts.config.devices.filter((d) => d.enabled)) this.devices.set(device.name, this.buildRuntime(device));
-    this.edgeNode = new EdgeNode({
-      config: opts.config.northbound,
-      devices: [...this.devices.values()].map((d) => ({
-        name: d.config.name,
-        tags: [...d.pipelines.entries()].flatMap(([name, p]) => [{ name, type: p.outputType }, ...p.aggregateMetrics]),
-      })),
+    this.edgeNode = this.buildEdgeNode();
+    this.audit = new AuditLog(opts.db, opts.config.writes.auditMaxEntries);
+    this.writes = new WriteService(this.writeTarget(), this.audit, this.clock, opts.config.writes.timeoutMs);
+    this.events = new EventLog(opts.db);
+    this.auth = new Auth({ users: new UserStore(opts.db), tokens: new TokenStore(opts.db), events: this.events, log: opts.log.child({ component: 'auth' }) });
+    this.configService = new ConfigService(new ConfigRepository(opts.db), this, this.events);
+  }
+
+  /** The configuration that runs now. */
+  get config(): Readonly<Config> {
+    return this.running;
+  }
+
+  private deviceModel(runtime: DeviceRuntime): DeviceModel {
+    return {
+      name: runtime.config.name,
+      tags: [...runtime.pipelines.entries()].flatMap(([name, p]) => [{ name, type: p.outputType }, ...p.aggregateMetrics]),
+    };
+  }
+
+  private buildEdgeNode(): EdgeNode {
+    const { northbound } = this.config;
+    const db = this.opts.db;
+    return new EdgeNode({
+      config: northbound,
+      devices: [...this.devices.values()].map((d) => this.deviceModel(d)),
       values: this.values,
       bdSeqStore: {
         load: () => {
-          const v = readMeta(opts.db, 'bdSeq');
+          const v = readMeta(db, 'bdSeq');
           return v === undefined ? undefined : Number(v);
         },
-        save: (bdSeq) => writeMeta(opts.db, 'bdSeq', String(bdSeq)),
+        save: (bdSeq) => writeMeta(db, 'bdSeq', String(bdSeq)),
       },
       store: new SqliteStore(
-        opts.db,
-        { maxBytes: opts.config.northbound.store.maxBytes, maxAgeMs: opts.config.northbound.store.maxAgeS && opts.config.northbound.store.maxAgeS * 1000 },
-        opts.log.child({ component: 'store' }),
+        db,
+        { maxBytes: northbound.store.maxBytes, maxAgeMs: northbound.store.maxAgeS && northbound.store.maxAgeS * 1000 },
+        this.log.child({ component: 'store' }),
         this.clock,
       ),
-      log: opts.log,
+      log: this.log,
       clock: this.clock,
       onDeviceCommand: (device, commands, from) => void this.onDeviceCommand(device, commands, from),
       onReboot: () => void this.reboot(),
     });
-    this.audit = new AuditLog(opts.db, opts.config.writes.auditMaxEntries);
-    this.writes = new WriteService(this.writeTarget(), this.audit, this.clock, opts.config.writes.timeoutMs);
   }
 
   /** Gateway-wide read-only mode: the configuration's, or the one switched at run time (kept in the database). */
   get readOnly(): boolean {
-    return this.opts.config.writes.readOnly || readMeta(this.opts.db, 'readOnly') === 'true';
+    return this.config.writes.readOnly || readMeta(this.opts.db, 'readOnly') === 'true';
   }
 
   setReadOnly(enabled: boolean): void {
@@ -127,7 +170,7 @@ export class Gateway {
       tag: (device, tag) => {
         const runtime = this.devices.get(device);
         if (!runtime) {
-          const disabled = this.opts.config.devices.find((d) => d.name === device);
+          const disabled = this.config.devices.find((d) => d.name === device);
           return disabled
             ? { code: 'PLX_WRITE_DEVICE_DISABLED', message: `device "${device}" is disabled` }
             : { code: 'PLX_WRITE_UNKNOWN_TAG', message: `there is no device "${device}"` };
@@ -190,7 +233,7 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    const { config } = this.opts;
+    const { config } = this;
     if (config.broker.enabled) {
       // aedes is loaded only when the embedded broker is wanted.
       const { EmbeddedBroker } = await import('./broker/embedded-broker.ts');
@@ -216,18 +259,21 @@ export class Gateway {
     this.bus.on(this, 'tag.updates', ({ device, updates }) => this.edgeNode.publishData(device, updates));
     this.edgeNode.start();
     for (const runtime of this.devices.values()) await this.startDevice(runtime);
-    if ([...this.devices.values()].some((d) => [...d.pipelines.values()].some((p) => p.aggregateMetrics.length > 0))) this.scheduleWindowFlush();
+    this.ensureWindowFlush();
     if (config.api.enabled) {
-      this.api = buildApp(this, new TokenStore(this.opts.db));
+      this.api = await buildApp(this);
       const url = await this.api.listen({ host: config.api.host, port: config.api.port });
       this.addresses.api = url;
-      this.log.info({ url }, 'HTTP API listening');
+      this.log.info({ url }, 'HTTP API and web UI listening');
+      this.addresses.setupUrl = this.auth.announce(url);
     }
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.api?.close();
     this.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     for (const runtime of this.devices.values()) {
       for (const s of runtime.schedulers.values()) s.stop();
       await runtime.driver?.stop();
@@ -236,6 +282,99 @@ export class Gateway {
     this.bus.removeOwner(this);
     for (const { sim } of this.simulators.splice(0)) await sim.stop();
     await this.broker?.stop();
+  }
+
+  /**
+   * Runs a new (validated) configuration: only devices that were added, removed
+   * or changed restart, each with its DDEATH/DBIRTH; a northbound change starts
+   * a new Sparkplug session. The API, embedded broker and simulators change at
+   * the next start.
+   */
+  async applyConfig(next: Readonly<Config>): Promise<ConfigChanges> {
+    const changes = diffConfig(this.config, next);
+    this.running = next;
+    for (const name of [...changes.removed, ...changes.changed]) await this.removeDevice(name);
+    if (changes.northbound) {
+      await this.edgeNode.stop();
+      this.edgeNode = this.buildEdgeNode();
+    }
+    for (const name of [...changes.added, ...changes.changed]) {
+      const runtime = this.buildRuntime(next.devices.find((d) => d.name === name) as DeviceConfig);
+      this.devices.set(name, runtime);
+      this.edgeNode.setDevice(this.deviceModel(runtime));
+      if (!this.stopped) await this.startDevice(runtime);
+    }
+    if (changes.northbound && !this.stopped) {
+      this.edgeNode.start();
+      for (const d of this.devices.values()) if (d.up) this.edgeNode.deviceUp(d.config.name);
+    }
+    this.ensureWindowFlush();
+    return changes;
+  }
+
+  /** Stops a device's driver; it dies upstream (DDEATH) and leaves the live values. */
+  private async removeDevice(name: string): Promise<void> {
+    const runtime = this.devices.get(name);
+    if (!runtime) return;
+    this.devices.delete(name);
+    for (const s of runtime.schedulers.values()) s.stop();
+    await runtime.queue.run(async () => runtime.driver?.stop());
+    this.edgeNode.removeDevice(name);
+    this.values.forget(name);
+  }
+
+  /**
+   * Connects to a device with settings that are not saved, reads its first
+   * group once and disconnects: the "test connection" button.
+   */
+  async testConnection(config: DeviceConfig, timeoutMs = 8000): Promise<ConnectionTest> {
+    const plugin = driverPlugins[config.protocol] as (typeof driverPlugins)[string];
+    const started = this.clock.now();
+    const group = config.groups.find((g) => g.tags.some((t) => t.address !== undefined));
+    let settle: (state: ConnectionState) => void = () => {};
+    const settled = new Promise<ConnectionState>((resolve) => {
+      settle = resolve;
+    });
+    const driver = await plugin.create(
+      {
+        name: config.name,
+        connection: config.connection,
+        groups: group ? [{ ...group, tags: group.tags.flatMap((t) => (t.address === undefined ? [] : [{ ...t, address: t.address }])) }] : [],
+      },
+      {
+        log: this.log.child({ device: config.name, test: true }),
+        clock: this.clock,
+        onStateChange: (state) => {
+          if (state.state === 'connected' || state.state === 'backing-off') settle(state);
+        },
+        onSamples: () => {},
+        shared: new SharedResources(),
+        dataDir: this.opts.dataDir,
+      },
+    );
+    const timer = this.clock.setTimeout(() => settle({ state: 'backing-off', retryInMs: 0, reason: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
+    try {
+      driver.start();
+      const state = await settled;
+      if (state.state !== 'connected')
+        return { ok: false, state: state.state, message: state.state === 'backing-off' ? state.reason : state.state, latencyMs: this.clock.now() - started };
+      const connectedMs = this.clock.now() - started;
+      if (!group) return { ok: true, state: 'connected', message: 'connected (no tags to read yet)', latencyMs: connectedMs };
+      const samples = await driver.read(group.name);
+      const good = samples.filter((x) => x.quality === 'good').length;
+      return {
+        ok: good > 0,
+        state: 'connected',
+        message: `connected; read ${good} of ${samples.length} tag(s) of group "${group.name}"`,
+        latencyMs: connectedMs,
+        values: samples.map((x) => ({ tag: x.tag, value: x.value, quality: x.quality, reason: x.reason })),
+      };
+    } catch (err) {
+      return { ok: false, state: 'connected', message: (err as Error).message, latencyMs: this.clock.now() - started };
+    } finally {
+      this.clock.clearTimeout(timer);
+      await driver.stop();
+    }
   }
 
   deviceStatuses() {
@@ -308,6 +447,7 @@ export class Gateway {
       lookup,
       queue: new SerialQueue(),
       up: false,
+      aggregates: tags.some((t) => (t.aggregates ?? []).length > 0),
     };
   }
 
@@ -344,16 +484,20 @@ export class Gateway {
     for (const s of runtime.schedulers.values()) s.start();
   }
 
-  private scheduleWindowFlush() {
+  /** Closes aggregate windows that no value closed, every second while a tag has aggregates. */
+  private ensureWindowFlush() {
+    if (this.flushTimer !== undefined || this.stopped || ![...this.devices.values()].some((d) => d.aggregates)) return;
     this.flushTimer = this.clock.setTimeout(() => {
+      this.flushTimer = undefined;
       const now = this.clock.now();
       for (const runtime of this.devices.values()) {
+        if (!runtime.aggregates) continue;
         const out: TagUpdate[] = [];
         for (const p of runtime.pipelines.values()) p.flush(now, out);
         this.values.update(runtime.config.name, out);
         this.report(runtime, out);
       }
-      this.scheduleWindowFlush();
+      this.ensureWindowFlush();
     }, WINDOW_FLUSH_MS);
   }
 

@@ -1,16 +1,23 @@
 /**
- * The HTTP API (Fastify). `buildApp` is separate from the process that listens,
- * so tests use inject(). Reading status and values is open (the API listens on
- * 127.0.0.1 by default); writes, the audit log and the read-only switch need
- * an API token (`plexus token create NAME`).
+ * The HTTP API (Fastify) and the web UI it serves. `buildApp` is separate from
+ * the process that listens, so tests use inject(). Every /api route declares
+ * the role it needs (auth.ts); request bodies are checked against schemas from
+ * the one configuration schema, which also give the OpenAPI document at /docs.
  */
-import { Type } from '@sinclair/typebox';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import { type TSchema, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { schemaErrors } from '../config/schema-errors.ts';
 import { PlexusError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import type { WriteResult } from '../writes/write-service.ts';
-import type { TokenStore } from './tokens.ts';
-
+import { registerConfigRoutes } from './config-routes.ts';
+import { auditName, type Principal } from './roles.ts';
 /** JSON has no bigint: 64-bit values beyond 2^53 travel as decimal strings. */
 function jsonSafe(v: unknown): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
@@ -48,9 +55,23 @@ const ManyBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance {
-  // No type coercion: a value arrives as the JSON type it was sent as (a 64-bit integer as a decimal string stays exact).
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { coerceTypes: false } } });
+/** The built UI: dist/ui beside dist/src when compiled, or the repository's dist/ui when run from source. */
+function uiDirectory(): string | undefined {
+  return [new URL('../../ui', import.meta.url), new URL('../../dist/ui', import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((dir) => fs.existsSync(`${dir}/index.html`));
+}
+
+export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
+  // One validator for every request part: no coercion (a value arrives as the JSON type it was sent as),
+  // unknown fields refused, every error as {path, message} in the configuration's path style.
+  app.setValidatorCompiler(({ schema }) => (data) => {
+    const details = schemaErrors(schema as TSchema, data);
+    if (details.length === 0) return { value: data };
+    return { error: new PlexusError('PLX_BAD_REQUEST', `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, 400, details) };
+  });
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, text, done) => done(null, text));
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: { instancePath: string; message?: string }[] }, _req, reply) => {
     if (err instanceof PlexusError) return reply.status(err.statusCode).send(err.toJSON());
@@ -66,20 +87,32 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
     const status = err.statusCode ?? 500;
     return reply.status(status).send({ code: status < 500 ? 'PLX_BAD_REQUEST' : 'PLX_INTERNAL', message: err.message, details: [] });
   });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ code: 'PLX_NOT_FOUND', message: `there is no ${req.method} ${req.url.split('?')[0]}`, details: [] }),
+  );
   app.addHook('preSerialization', async (_req, _reply, payload) => jsonSafe(payload));
 
-  /** The name of the caller's API token; refuses the request without a valid one. */
-  const caller = (req: FastifyRequest): string => {
-    const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    const name = m ? tokens.check(m[1] as string) : undefined;
-    if (!name)
-      throw new PlexusError('PLX_UNAUTHORIZED', 'an API token is needed (Authorization: Bearer <token>); create one with `plexus token create NAME`', 401);
-    return name;
-  };
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Plexus gateway API', version: '1', description: 'Sign in (session cookie) or send an API token: Authorization: Bearer <token>.' },
+      components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'plexus_session' } } },
+      security: [{ token: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  gateway.auth.register(app);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
-  app.get('/health', async () => ({ status: 'ok', northbound: gateway.edgeNode.status().state }));
+  const principal = (req: FastifyRequest) => req.principal as Principal;
 
-  app.get('/api/v1/status', async () => ({ northbound: gateway.edgeNode.status(), readOnly: gateway.readOnly }));
+  app.get('/health', { config: { role: 'open' } }, async () => ({ status: 'ok', northbound: gateway.edgeNode.status().state }));
+
+  app.get('/api/v1/status', async (req) => ({
+    northbound: gateway.edgeNode.status(),
+    readOnly: gateway.readOnly,
+    edgeNode: { groupId: gateway.config.northbound.groupId, edgeNodeId: gateway.config.northbound.edgeNodeId },
+    user: { name: principal(req).name, role: principal(req).role },
+  }));
 
   app.get('/api/v1/devices', async () => gateway.deviceStatuses());
 
@@ -106,10 +139,9 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
     },
   );
 
-  app.get<{ Params: { protocol: string } }>('/api/v1/protocols/:protocol/certificates', async (req) => {
-    caller(req);
-    return gateway.certificates(req.params.protocol);
-  });
+  app.get<{ Params: { protocol: string } }>('/api/v1/protocols/:protocol/certificates', { config: { role: 'admin' } }, async (req) =>
+    gateway.certificates(req.params.protocol),
+  );
 
   app.post<{ Params: { protocol: string; thumbprint: string; action: 'trust' | 'reject' } }>(
     '/api/v1/protocols/:protocol/certificates/:thumbprint/:action',
@@ -123,19 +155,20 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
       },
     },
     async (req) => {
-      const who = caller(req);
-      return gateway.setCertificateTrust(req.params.protocol, req.params.thumbprint, req.params.action === 'trust' ? 'trusted' : 'rejected', who);
+      const status = req.params.action === 'trust' ? 'trusted' : 'rejected';
+      const cert = gateway.setCertificateTrust(req.params.protocol, req.params.thumbprint, status, auditName(principal(req)));
+      gateway.events.record(auditName(principal(req)), `certificate ${status}`, `${req.params.protocol} ${cert.thumbprint}`, cert.subject);
+      return cert;
     },
   );
 
   app.post<{ Params: { device: string; tag: string }; Body: { value: number | boolean | string; dryRun?: boolean } }>(
     '/api/v1/devices/:device/tags/:tag/write',
-    { schema: { body: WriteBody } },
+    { config: { role: 'operator' }, schema: { body: WriteBody } },
     async (req, reply) => {
-      const who = caller(req);
       const result = await gateway.writes.write(
         { device: req.params.device, tag: req.params.tag, value: req.body.value, dryRun: req.body.dryRun },
-        { kind: 'api', who },
+        writeSource(principal(req)),
       );
       if (result.ok) return result;
       return reply.status(statusOf(result)).send({ code: result.code, message: result.message, details: [], result });
@@ -144,12 +177,11 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
 
   app.post<{ Body: { writes: { device: string; tag: string; value: number | boolean | string }[]; dryRun?: boolean } }>(
     '/api/v1/write',
-    { schema: { body: ManyBody } },
+    { config: { role: 'operator' }, schema: { body: ManyBody } },
     async (req) => {
-      const who = caller(req);
       const results = await gateway.writes.writeAll(
         req.body.writes.map((w) => ({ ...w, dryRun: req.body.dryRun })),
-        { kind: 'api', who },
+        writeSource(principal(req)),
       );
       return { ok: results.every((r) => r.ok), results };
     },
@@ -158,21 +190,35 @@ export function buildApp(gateway: Gateway, tokens: TokenStore): FastifyInstance 
   app.get<{ Querystring: { limit?: string } }>(
     '/api/v1/audit',
     { schema: { querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: '1 to 9999 entries' })) }) } },
-    async (req) => {
-      caller(req);
-      return gateway.audit.list(Number(req.query.limit ?? 100));
-    },
+    async (req) => gateway.audit.list(Number(req.query.limit ?? 100)),
+  );
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/api/v1/audit/events',
+    { schema: { querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: '1 to 9999 entries' })) }) } },
+    async (req) => gateway.events.list(Number(req.query.limit ?? 100)),
   );
 
   app.put<{ Body: { enabled: boolean } }>(
     '/api/v1/settings/read-only',
     { schema: { body: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }) } },
     async (req) => {
-      caller(req);
       gateway.setReadOnly(req.body.enabled);
+      gateway.events.record(auditName(principal(req)), req.body.enabled ? 'read-only mode on' : 'read-only mode off', 'gateway');
       return { readOnly: gateway.readOnly };
     },
   );
 
+  registerConfigRoutes(app, gateway);
+
+  const ui = uiDirectory();
+  if (ui) await app.register(fastifyStatic, { root: ui, prefix: '/', wildcard: false });
+  else
+    app.get('/', { config: { role: 'open' } }, async (_req, reply) =>
+      reply.type('text/plain').send('The web UI is not built: run `npm run build` (the API works at /api/v1, its documentation at /docs).'),
+    );
   return app;
 }
+
+/** Writes from a signed-in user come from the UI; writes with a token, from automation. */
+const writeSource = (p: Principal) => ({ kind: p.kind === 'user' ? ('ui' as const) : ('api' as const), who: auditName(p) });

@@ -5,7 +5,8 @@ import { ConfigError } from '../errors.ts';
 import type { Config } from './schema.ts';
 import { validateConfig } from './validate.ts';
 
-export function parseConfigText(text: string, file = 'config'): Readonly<Config> {
+/** Parses YAML (or JSON) text, refusing duplicate keys; every syntax error with its line and column. */
+export function parseYaml(text: string, file = 'config'): unknown {
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -16,7 +17,11 @@ export function parseConfigText(text: string, file = 'config'): Readonly<Config>
       })),
     );
   }
-  return validateConfig(doc.toJS());
+  return doc.toJS();
+}
+
+export function parseConfigText(text: string, file = 'config'): Readonly<Config> {
+  return validateConfig(parseYaml(text, file));
 }
 
 export function loadConfigFile(file: string): Readonly<Config> {

@@ -66,7 +66,8 @@ export const BrokerSchema = Type.Object(
   {
     url: Type.String({ pattern: '^(mqtt|mqtts|tcp|ssl)://', description: 'mqtt://host:port or mqtts://host:port' }),
     username: Type.Optional(Type.String()),
-    password: Type.Optional(Type.String({ writeOnly: true })),
+    password: Type.Optional(Type.String({ writeOnly: true, description: 'Never returned by the API; leave it out to keep the stored one, "" to clear it' })),
+    hasPassword: Type.Optional(Type.Boolean({ readOnly: true, description: 'Set by the API when a password is stored; ignored when sent' })),
   },
   { additionalProperties: false },
 );

@@ -105,6 +105,7 @@ export class EdgeNode {
   private proofTimer: unknown;
   private readonly proof = new DeliveryProof();
   private readonly metrics = new Map<string, Map<string, MetricInfo>>();
+  private nextAlias = 1;
   /** Devices that are up (connected and read once): they get a DBIRTH. */
   private readonly liveDevices = new Set<string>();
   /** Devices whose DBIRTH went out in the current session. */
@@ -125,12 +126,26 @@ export class EdgeNode {
   constructor(private readonly opts: EdgeNodeOptions) {
     this.log = opts.log.child({ component: 'sparkplug' });
     this.bdSeq = opts.bdSeqStore.load() ?? 255; // the first CONNECT then uses 0
-    let alias = 1;
-    for (const device of opts.devices) {
-      const byName = new Map<string, MetricInfo>();
-      for (const tag of device.tags) byName.set(tag.name, { name: tag.name, alias: alias++, datatype: SPARKPLUG_TYPE_OF[tag.type] });
-      this.metrics.set(device.name, byName);
-    }
+    for (const device of opts.devices) this.setDevice(device);
+  }
+
+  /**
+   * Adds a device, or replaces one whose tags changed: a born device dies first
+   * (DDEATH) and is born again with its new metrics once it is up. Aliases are
+   * never reused within the node's lifetime.
+   */
+  setDevice(device: DeviceModel): void {
+    this.deviceDown(device.name);
+    const byName = new Map<string, MetricInfo>();
+    for (const tag of device.tags) byName.set(tag.name, { name: tag.name, alias: this.nextAlias++, datatype: SPARKPLUG_TYPE_OF[tag.type] });
+    this.metrics.set(device.name, byName);
+    for (const key of this.lastQuality.keys()) if (key.startsWith(`${device.name}\0`)) this.lastQuality.delete(key);
+  }
+
+  /** A device removed from the configuration: DDEATH if it was born; its stored values are discarded at replay. */
+  removeDevice(device: string): void {
+    this.setDevice({ name: device, tags: [] });
+    this.metrics.delete(device);
   }
 
   start(): void {

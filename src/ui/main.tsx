@@ -1,3 +1,6 @@
+/** Entry point of the web UI: the styles and the shell. */
 import { render } from 'preact';
+import { App } from './app.tsx';
+import './styles.css';
 
-render(<p>Plexus</p>, document.getElementById('app') as HTMLElement);
+render(<App />, document.getElementById('app') as HTMLElement);

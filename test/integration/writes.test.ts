@@ -197,9 +197,9 @@ describe('write-back', () => {
     assert.deepEqual(
       entries.map((e) => [e.source, e.who, e.tag, e.result, e.requested]),
       [
-        ['api', 'tester', 'Bit', 'PLX_WRITE_BAD_VALUE', 'maybe'],
-        ['api', 'tester', 'Coil', 'ok', false],
-        ['api', 'tester', 'I64', 'ok', '-9007199254740993'],
+        ['api', 'token:tester', 'Bit', 'PLX_WRITE_BAD_VALUE', 'maybe'],
+        ['api', 'token:tester', 'Coil', 'ok', false],
+        ['api', 'token:tester', 'I64', 'ok', '-9007199254740993'],
       ],
     );
     assert.equal((await fetch(`${api}/api/v1/audit`)).status, 401, 'the audit log needs a token');

@@ -1,0 +1,128 @@
+/** Shapes of the gateway's API answers that several pages read (see the API contract). */
+import type { Role } from '../api.ts';
+
+export type Quality = 'good' | 'bad' | 'stale';
+/** A tag value as JSON carries it: 64-bit integers beyond 2^53 as decimal strings, bytes as base64. */
+export type JsonValue = number | boolean | string | null;
+
+export interface TagValue {
+  tag: string;
+  value: JsonValue;
+  quality: Quality;
+  reason?: string;
+  sourceTs: number;
+}
+
+export type ConnectionStateName = 'connecting' | 'connected' | 'backing-off' | 'stopped';
+export interface ConnectionState {
+  state: ConnectionStateName;
+  reason?: string;
+  retryInMs?: number;
+}
+
+export interface DeviceStats {
+  requests: number;
+  responses: number;
+  timeouts: number;
+  errors: number;
+  reconnects: number;
+  exceptions?: Record<string, number>;
+  lastRoundTripMs?: number;
+  roundTripMedianMs?: number;
+  roundTripP99Ms?: number;
+  lastError?: { message: string; at: number };
+  details?: Record<string, string | number | boolean>;
+}
+
+export interface DeviceStatus {
+  name: string;
+  protocol: string;
+  connection: ConnectionState;
+  stats?: DeviceStats;
+  groups: { name: string; cycles: number; overruns: number; lastCycleMs?: number }[];
+}
+
+export type NorthboundState = 'stopped' | 'connecting' | 'subscribing' | 'waiting-for-host' | 'online' | 'disconnected';
+export interface StoreStatus {
+  values: number;
+  batches: number;
+  bytes: number;
+  oldestTs?: number;
+  dropped: number;
+  replayed: number;
+  replayRate: number;
+  discarded: number;
+  resent: number;
+}
+export interface NorthboundStatus {
+  state: NorthboundState;
+  broker?: string;
+  bdSeq: number;
+  seq: number;
+  primaryHost?: { id: string; online?: boolean; lastStateTimestamp?: number };
+  messagesPublished: number;
+  bytesPublished: number;
+  store: StoreStatus;
+  lastError?: string;
+}
+export interface GatewayStatus {
+  northbound: NorthboundStatus;
+  readOnly: boolean;
+  user?: { name: string; role: Role };
+}
+
+export interface TagConfig {
+  name: string;
+  address?: string;
+  type: string;
+  access?: 'read' | 'readwrite';
+  unit?: string;
+  description?: string;
+  steps?: unknown[];
+  compute?: string;
+  [k: string]: unknown;
+}
+export interface GroupConfig {
+  name: string;
+  intervalMs: number;
+  mode?: 'poll' | 'subscribe';
+  tags: TagConfig[];
+  [k: string]: unknown;
+}
+export interface DeviceConfig {
+  name: string;
+  protocol: string;
+  enabled: boolean;
+  readOnly: boolean;
+  connection: Record<string, unknown>;
+  groups: GroupConfig[];
+}
+
+export interface BrokerConfig {
+  url: string;
+  username?: string;
+  password?: string;
+  hasPassword?: boolean;
+}
+export interface NorthboundConfig {
+  brokers: BrokerConfig[];
+  clientId?: string;
+  groupId: string;
+  edgeNodeId: string;
+  primaryHostId?: string;
+  keepaliveS: number;
+  store: { maxBytes: number; maxAgeS?: number; replayMaxBatchesPerSecond?: number };
+  [k: string]: unknown;
+}
+
+export interface WriteAnswer {
+  device: string;
+  tag: string;
+  ok: boolean;
+  code?: string;
+  message?: string;
+  raw?: JsonValue;
+  readBack?: JsonValue;
+  dryRun?: boolean;
+  latencyMs: number;
+}
