@@ -72,8 +72,6 @@ const WINDOW_FLUSH_MS = 1000;
 
 export interface GatewayAddresses {
   api?: string;
-  /** The first-run link that creates the admin (logged too), while no user exists. */
-  setupUrl?: string;
   broker?: number;
   simulators: { protocol: string; port: number }[];
 }
@@ -265,7 +263,7 @@ export class Gateway {
       const url = await this.api.listen({ host: config.api.host, port: config.api.port });
       this.addresses.api = url;
       this.log.info({ url }, 'HTTP API and web UI listening');
-      this.addresses.setupUrl = this.auth.announce(url);
+      this.auth.announce(url);
     }
   }
 
@@ -375,6 +373,11 @@ export class Gateway {
       this.clock.clearTimeout(timer);
       await driver.stop();
     }
+  }
+
+  /** The HTTP API once started (tests use its inject()). */
+  get http(): FastifyInstance | undefined {
+    return this.api;
   }
 
   deviceStatuses() {

@@ -18,6 +18,7 @@ import type { Gateway } from '../gateway.ts';
 import type { WriteResult } from '../writes/write-service.ts';
 import { registerConfigRoutes } from './config-routes.ts';
 import { auditName, type Principal } from './roles.ts';
+
 /** JSON has no bigint: 64-bit values beyond 2^53 travel as decimal strings. */
 function jsonSafe(v: unknown): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
@@ -71,7 +72,9 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     if (details.length === 0) return { value: data };
     return { error: new PlexusError('PLX_BAD_REQUEST', `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, 400, details) };
   });
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, text, done) => done(null, text));
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, text, done) =>
+    done(null, text),
+  );
 
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: { instancePath: string; message?: string }[] }, _req, reply) => {
     if (err instanceof PlexusError) return reply.status(err.statusCode).send(err.toJSON());

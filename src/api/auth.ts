@@ -72,14 +72,14 @@ export interface AuthDeps {
 
 export class Auth {
   private setupHash?: string;
+  private setupToken?: string;
+  /** The first-run link that creates the admin (it is logged), while no user exists. */
+  setupUrl?: string;
   readonly limiter = new LoginLimiter();
 
   constructor(private readonly deps: AuthDeps) {
     if (deps.users.count() === 0) this.newSetupToken();
   }
-
-  /** The one-time setup token while no user exists (for the log line and tests), else undefined. */
-  setupToken?: string;
 
   private newSetupToken() {
     this.setupToken = crypto.randomBytes(24).toString('base64url');
@@ -87,11 +87,10 @@ export class Auth {
   }
 
   /** Logs the setup link once the API's address is known. */
-  announce(apiUrl: string): string | undefined {
-    if (!this.setupToken) return undefined;
-    const setupUrl = `${apiUrl}/#/setup?token=${this.setupToken}`;
-    this.deps.log.warn({ setupUrl }, 'no users yet: open this link to create the admin (it works once)');
-    return setupUrl;
+  announce(apiUrl: string): void {
+    if (!this.setupToken) return;
+    this.setupUrl = `${apiUrl}/#/setup?token=${this.setupToken}`;
+    this.deps.log.warn({ setupUrl: this.setupUrl }, 'no users yet: open this link to create the admin (it works once)');
   }
 
   private setupTokenValid(token: string): boolean {
@@ -125,7 +124,12 @@ export class Auth {
         return;
       }
       const p = this.principal(req);
-      if (!p) throw new PlexusError('PLX_UNAUTHORIZED', 'sign in, or send an API token (Authorization: Bearer <token>; an admin creates one with `plexus token create NAME` or in the UI)', 401);
+      if (!p)
+        throw new PlexusError(
+          'PLX_UNAUTHORIZED',
+          'sign in, or send an API token (Authorization: Bearer <token>; an admin creates one with `plexus token create NAME` or in the UI)',
+          401,
+        );
       if (!atLeast(p.role, needed)) throw new PlexusError('PLX_FORBIDDEN', `this needs the ${needed} role; ${p.name} is ${p.role}`, 403);
       // A browser session may only change things from our own pages (SameSite cookies do most of this).
       const origin = req.headers.origin;
@@ -152,6 +156,7 @@ export class Auth {
         const user = await users.create(req.body.username, req.body.password, 'admin');
         this.setupHash = undefined;
         this.setupToken = undefined;
+        this.setupUrl = undefined;
         events.record(user.name, 'setup', `user ${user.name}`, 'first admin created');
         startSession(reply, user.name);
         return { user: { name: user.name, role: user.role } };
@@ -253,15 +258,11 @@ export class Auth {
 
     app.get('/api/v1/tokens', { config: { role: 'admin' } }, async () => tokens.list());
 
-    app.post<{ Body: { name: string; role: Role } }>(
-      '/api/v1/tokens',
-      { schema: { body: body({ name: UserName, role: RoleSchema }) } },
-      async (req, reply) => {
-        const token = tokens.create(req.body.name, req.body.role);
-        events.record(who(req), 'token created', `token ${req.body.name}`, `role ${req.body.role}`);
-        return reply.status(201).send({ name: req.body.name, role: req.body.role, token });
-      },
-    );
+    app.post<{ Body: { name: string; role: Role } }>('/api/v1/tokens', { schema: { body: body({ name: UserName, role: RoleSchema }) } }, async (req, reply) => {
+      const token = tokens.create(req.body.name, req.body.role);
+      events.record(who(req), 'token created', `token ${req.body.name}`, `role ${req.body.role}`);
+      return reply.status(201).send({ name: req.body.name, role: req.body.role, token });
+    });
 
     app.delete<{ Params: { name: string } }>('/api/v1/tokens/:name', async (req) => {
       if (!tokens.revoke(req.params.name)) throw new PlexusError('PLX_NOT_FOUND', `there is no token named "${req.params.name}"`, 404);

@@ -76,7 +76,9 @@ export function registerConfigRoutes(app: FastifyInstance, gateway: Gateway): vo
     reply
       .type('application/yaml; charset=utf-8')
       .header('content-disposition', 'attachment; filename="plexus-config.yaml"')
-      .send(`# Plexus configuration, exported ${new Date().toISOString()} (secrets left out: an import keeps the stored ones)\n${YAML.stringify(withoutSecrets(current()))}`),
+      .send(
+        `# Plexus configuration, exported ${new Date().toISOString()} (secrets left out: an import keeps the stored ones)\n${YAML.stringify(withoutSecrets(current()))}`,
+      ),
   );
 
   app.post<{ Body: string }>(

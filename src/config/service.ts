@@ -19,7 +19,6 @@ export interface ConfigTarget {
 /** Maps error paths of the whole document to paths of the request body (`devices[2].connection.port` → `connection.port`). */
 export type PathMap = (path: string) => string;
 
-
 export function under(prefix: string): PathMap {
   return (path) => (path.startsWith(prefix) ? path.slice(prefix.length).replace(/^\./, '') || '(body)' : path);
 }
