@@ -10,14 +10,14 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import { type TSchema, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { schemaErrors } from '../config/schema-errors.ts';
 import { PlexusError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import type { WriteResult } from '../writes/write-service.ts';
 import { registerConfigRoutes } from './config-routes.ts';
 import { auditName, type Principal } from './roles.ts';
+import { requestValidator } from './validation.ts';
 
 /** JSON has no bigint: 64-bit values beyond 2^53 travel as decimal strings. */
 function jsonSafe(v: unknown): unknown {
@@ -65,13 +65,7 @@ function uiDirectory(): string | undefined {
 
 export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024 });
-  // One validator for every request part: no coercion (a value arrives as the JSON type it was sent as),
-  // unknown fields refused, every error as {path, message} in the configuration's path style.
-  app.setValidatorCompiler(({ schema }) => (data) => {
-    const details = schemaErrors(schema as TSchema, data);
-    if (details.length === 0) return { value: data };
-    return { error: new PlexusError('PLX_BAD_REQUEST', `invalid request: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, 400, details) };
-  });
+  app.setValidatorCompiler(requestValidator);
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, text, done) =>
     done(null, text),
   );

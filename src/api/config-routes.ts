@@ -6,7 +6,7 @@
  * stored, applied live; secrets never come back.
  */
 import { type TSchema, Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import YAML from 'yaml';
 import { DATA_TYPES } from '../../drivers/contract.ts';
 import { driverPlugins } from '../../drivers/registry.ts';
@@ -18,6 +18,7 @@ import { validateConfig } from '../config/validate.ts';
 import { ConfigError, PlexusError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { auditName, type Principal } from './roles.ts';
+import { requestValidator } from './validation.ts';
 
 const DryRun = Type.Object(
   { dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: validate and report, change nothing' })) },
@@ -26,11 +27,35 @@ const DryRun = Type.Object(
 const TagList = Type.Object({ tags: Type.Array(TagSchema, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false });
 const ImportBody = Type.String({ minLength: 1, description: 'A whole configuration as YAML (or JSON)' });
 
+/**
+ * Configuration bodies are checked whole by the ConfigService (schema and meaning, every error at once, with
+ * paths in the body); the request schema (documented in OpenAPI) only has to find an object of the right outline.
+ */
+const checkedWhole: FastifySchemaCompiler<TSchema> = (route) => {
+  if (route.httpPart !== 'body' || route.schema.type === 'string') return requestValidator(route);
+  const list = route.schema.properties?.tags as TSchema | undefined;
+  return (data) => {
+    const isObject = data !== null && typeof data === 'object' && !Array.isArray(data);
+    const tags = (data as { tags?: unknown } | null)?.tags;
+    if (isObject && (!list || (Array.isArray(tags) && tags.length >= (list.minItems ?? 0) && tags.length <= (list.maxItems ?? Infinity))))
+      return { value: data };
+    const expected = list ? `{"tags": [...]} with ${list.minItems ?? 0} to ${list.maxItems} tags` : 'a JSON object';
+    return {
+      error: new PlexusError('PLX_BAD_REQUEST', `invalid request: the body must be ${expected}`, 400, [{ path: '(body)', message: `must be ${expected}` }]),
+    };
+  };
+};
+
 type DeviceParams = { device: string };
 type GroupParams = DeviceParams & { group: string };
 type TagParams = GroupParams & { tag: string };
 
 export function registerConfigRoutes(app: FastifyInstance, gateway: Gateway): void {
+  app.register(async (scope) => routes(scope, gateway));
+}
+
+function routes(app: FastifyInstance, gateway: Gateway): void {
+  app.setValidatorCompiler(checkedWhole);
   const service = gateway.configService;
   const who = (req: FastifyRequest) => auditName(req.principal as Principal);
   const dry = (req: FastifyRequest) => (req.query as { dryRun?: string }).dryRun === 'true';
