@@ -3,31 +3,41 @@
  * The `plexus` command line: start, simulate, validate.
  * Human-readable output goes to stderr; stdout carries the JSON log.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { simulatorPlugins } from '../simulators/registry.ts';
+import { EventLog } from './api/event-log.ts';
+import { ROLES, type Role } from './api/roles.ts';
 import { TokenStore } from './api/tokens.ts';
+import { UserStore } from './api/users.ts';
 import { loadConfigFile } from './config/load.ts';
 import { ConfigRepository } from './config/repository.ts';
-import { openDatabase } from './database.ts';
+import { openDatabase, readMeta, writeMeta } from './database.ts';
 import { ConfigError, NoConfigError, PlexusError } from './errors.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger } from './log.ts';
 import { nodeTopic } from './sparkplug/topics.ts';
 
 const USAGE = `Usage:
-  plexus start [--config FILE] [--data-dir DIR]   run the gateway (imports FILE first when given)
+  plexus start [--config FILE] [--data-dir DIR]   run the gateway (imports FILE when it changed since
+                                                  its last import; otherwise runs the stored config,
+                                                  including changes made in the UI)
   plexus simulate modbus|opcua [--config FILE] [--host H] [--port N] [--data-dir DIR]
                                                   run a bundled device simulator
   plexus validate FILE                            check a configuration file and list every error
-  plexus token create|revoke NAME [--data-dir DIR]
-  plexus token list [--data-dir DIR]              API tokens (needed for writes and the audit log)
+  plexus token create NAME [--role viewer|operator|admin] [--data-dir DIR]
+  plexus token revoke NAME | list [--data-dir DIR] API tokens for automation (default role: admin)
+  plexus user reset-password NAME [--data-dir DIR] sets a new password (asked on stdin, or $PLEXUS_PASSWORD)
+  plexus user list [--data-dir DIR]
 
 The data directory (default ./data, or $PLEXUS_DATA_DIR) holds the SQLite database.`;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
+const dataDirOf = (values: { 'data-dir'?: string }) => path.resolve(values['data-dir'] ?? process.env.PLEXUS_DATA_DIR ?? 'data');
 
 function printErrors(err: ConfigError) {
   say(`${err.message}:`);
@@ -56,13 +66,18 @@ function onSignals(stop: () => Promise<void>) {
 
 async function start(args: string[]) {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'data-dir': { type: 'string' } } });
-  const dataDir = path.resolve(values['data-dir'] ?? process.env.PLEXUS_DATA_DIR ?? 'data');
+  const dataDir = dataDirOf(values);
   const log = createLogger();
   const imported = values.config ? loadConfigFile(values.config) : undefined;
   const db = openDatabase(dataDir);
   const repo = new ConfigRepository(db);
-  if (imported) repo.save(imported, `file:${path.resolve(values.config as string)}`);
-  const config = imported ?? repo.load();
+  // The file is imported when it changed since it was last imported: changes made in the UI survive a restart.
+  const fingerprint = imported && crypto.createHash('sha256').update(JSON.stringify(imported)).digest('hex');
+  if (imported && fingerprint !== readMeta(db, 'importedConfig')) {
+    repo.save(imported, `file:${path.resolve(values.config as string)}`);
+    writeMeta(db, 'importedConfig', fingerprint as string);
+  } else if (imported) say(`${values.config} is unchanged since its last import: running the stored configuration.`);
+  const config = repo.load();
   if (!config) throw new NoConfigError(dataDir);
   const gateway = new Gateway({ config, db, dataDir, log });
   onSignals(async () => {
@@ -80,7 +95,11 @@ async function start(args: string[]) {
   const a = gateway.addresses;
   say('');
   say(`Plexus is running (data in ${dataDir}).`);
-  if (a.api) say(`  HTTP API:        ${a.api}/api/v1/devices   (values: ${a.api}/api/v1/devices/<name>/values)`);
+  if (a.api) {
+    say(`  Web UI:          ${a.api}/`);
+    say(`  HTTP API:        ${a.api}/api/v1   (documentation: ${a.api}/docs)`);
+    if (gateway.auth.setupUrl) say(`  First start:     open ${gateway.auth.setupUrl} to create the admin user`);
+  }
   if (a.broker !== undefined) say(`  Embedded broker: mqtt://${config.broker.host}:${a.broker}`);
   for (const s of a.simulators) say(`  Simulator:       ${s.protocol} on ${config.simulators[0]?.host ?? '127.0.0.1'}:${s.port}`);
   say(`  Upstream broker: ${config.northbound.brokers.map((b) => b.url).join(', ')}`);
@@ -102,7 +121,7 @@ async function simulate(args: string[]) {
   const port = Number(values.port ?? plugin.defaultPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new PlexusError('PLX_USAGE', `--port must be 0..65535, not ${values.port}`, 400);
   const host = values.host ?? '127.0.0.1';
-  const sim = plugin.create(config, { host, port, dataDir: path.resolve(values['data-dir'] ?? process.env.PLEXUS_DATA_DIR ?? 'data') });
+  const sim = plugin.create(config, { host, port, dataDir: dataDirOf(values) });
   const actual = await sim.start();
   onSignals(() => sim.stop());
   say(`${protocol} simulator listening on ${host}:${actual}; stop with Ctrl+C`);
@@ -117,21 +136,22 @@ function validate(args: string[]) {
 }
 
 function token(args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, role: { type: 'string' } } });
   const [action, name] = positionals;
-  const dataDir = path.resolve(values['data-dir'] ?? process.env.PLEXUS_DATA_DIR ?? 'data');
-  const db = openDatabase(dataDir);
+  const db = openDatabase(dataDirOf(values));
   try {
     const tokens = new TokenStore(db);
     if (action === 'list') {
-      for (const t of tokens.list()) say(`${t.name}\tcreated ${new Date(t.createdAt).toISOString()}`);
+      for (const t of tokens.list()) say(`${t.name}\t${t.role}\tcreated ${new Date(t.createdAt).toISOString()}`);
       return;
     }
     if (!name || (action !== 'create' && action !== 'revoke'))
-      throw new PlexusError('PLX_USAGE', 'usage: plexus token create|revoke NAME, or plexus token list', 400);
+      throw new PlexusError('PLX_USAGE', 'usage: plexus token create NAME [--role viewer|operator|admin], plexus token revoke NAME, or plexus token list', 400);
     if (action === 'create') {
-      const created = tokens.create(name);
-      say(`API token "${name}" (shown once, keep it safe):`);
+      const role = values.role ?? 'admin';
+      if (!(ROLES as readonly string[]).includes(role)) throw new PlexusError('PLX_USAGE', `--role must be one of ${ROLES.join(', ')}, not "${role}"`, 400);
+      const created = tokens.create(name, role as Role);
+      say(`API token "${name}" with role ${role} (shown once, keep it safe):`);
       process.stdout.write(`${created}\n`);
       return;
     }
@@ -139,6 +159,40 @@ function token(args: string[]) {
     say(`API token "${name}" revoked.`);
   } finally {
     db.close();
+  }
+}
+
+/** Recovery on the machine itself: list users, or set a forgotten password (the sessions of that user end). */
+async function user(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' } } });
+  const [action, name] = positionals;
+  const db = openDatabase(dataDirOf(values));
+  try {
+    const users = new UserStore(db);
+    if (action === 'list') {
+      for (const u of users.list()) say(`${u.name}\t${u.role}\tcreated ${new Date(u.createdAt).toISOString()}`);
+      return;
+    }
+    if (action !== 'reset-password' || !name) throw new PlexusError('PLX_USAGE', 'usage: plexus user reset-password NAME, or plexus user list', 400);
+    const found = users.get(name);
+    if (!found) throw new PlexusError('PLX_NOT_FOUND', `there is no user "${name}"`, 404);
+    const password = process.env.PLEXUS_PASSWORD ?? (await readLine(`new password for ${found.name}: `));
+    await users.setPassword(found.name, password);
+    new EventLog(db).record('command line', 'password reset', `user ${found.name}`);
+    say(`The password of ${found.name} is set; their sessions have ended.`);
+  } finally {
+    db.close();
+  }
+}
+
+async function readLine(prompt: string): Promise<string> {
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr, terminal: false });
+  process.stderr.write(prompt);
+  try {
+    for await (const line of rl) return line;
+    throw new PlexusError('PLX_USAGE', 'no password given on stdin', 400);
+  } finally {
+    rl.close();
   }
 }
 
@@ -153,6 +207,8 @@ async function main(argv: string[]) {
       return validate(rest);
     case 'token':
       return token(rest);
+    case 'user':
+      return user(rest);
     case undefined:
     case 'help':
     case '--help':

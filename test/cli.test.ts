@@ -15,13 +15,13 @@ const execFileAsync = promisify(execFile);
 const MAIN = path.resolve('src/main.ts');
 const plexusArgs = (...args: string[]) => ['--import', 'tsx', MAIN, ...args];
 
-async function plexus(...args: string[]): Promise<{ code: number; stderr: string }> {
+async function plexus(...args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
   try {
-    const { stderr } = await execFileAsync(process.execPath, plexusArgs(...args), { timeout: 30_000 });
-    return { code: 0, stderr };
+    const { stderr, stdout } = await execFileAsync(process.execPath, plexusArgs(...args), { timeout: 30_000 });
+    return { code: 0, stderr, stdout };
   } catch (err) {
-    const e = err as { code: number; stderr: string };
-    return { code: e.code, stderr: e.stderr };
+    const e = err as { code: number; stderr: string; stdout: string };
+    return { code: e.code, stderr: e.stderr, stdout: e.stdout };
   }
 }
 
@@ -120,5 +120,95 @@ describe('the gateway process across restarts', () => {
     assert.equal(code, 0, 'a graceful stop exits 0');
     const ndeath = await host.next('NDEATH on graceful stop', (m) => m.type === 'NDEATH', from2);
     assert.equal(bdSeqOf(ndeath), bdSeqOf(nbirth2));
+  });
+
+  /** Starts the gateway and reads what it prints until the API address (and the setup link, on a first start) are known. */
+  async function startReading(withConfig: boolean): Promise<{ api: string; text: string; stop: () => Promise<void> }> {
+    const args = withConfig ? ['start', '--config', path.join(dir, 'gw.yaml')] : ['start'];
+    const proc = spawn(process.execPath, plexusArgs(...args, '--data-dir', path.join(dir, 'data')), { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    let text = '';
+    const api = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no API address within 30 s:\n${text}`)), 30_000);
+      proc.stderr?.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        const m = /HTTP API: +(http:\/\/[\d.:]+)\/api\/v1/.exec(text);
+        if (m && /Stop with Ctrl\+C/.test(text)) {
+          clearTimeout(timer);
+          resolve(m[1] as string);
+        }
+      });
+    });
+    return {
+      api,
+      text,
+      stop: async () => {
+        const exited = once(proc, 'exit');
+        proc.kill('SIGTERM');
+        await exited;
+      },
+    };
+  }
+
+  it('prints a first-start setup link; a password reset on the command line lets the admin back in', async () => {
+    const gw = await startReading(false);
+    const link = /First start: +open (\S+) to create the admin user/.exec(gw.text)?.[1];
+    assert.ok(link, gw.text);
+    const token = new URL(link.replace('/#/setup', '/setup')).searchParams.get('token');
+    const setup = await fetch(`${gw.api}/api/v1/auth/setup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token, username: 'ada', password: 'first password 1' }),
+    });
+    assert.equal(setup.status, 200);
+    await gw.stop();
+
+    const reset = await execFileAsync(process.execPath, plexusArgs('user', 'reset-password', 'ada', '--data-dir', path.join(dir, 'data')), {
+      env: { ...process.env, PLEXUS_PASSWORD: 'second password 2' },
+    });
+    assert.match(reset.stderr, /The password of ada is set/);
+    const again = await startReading(false);
+    assert.doesNotMatch(again.text, /First start/, 'no setup link once a user exists');
+    const login = (password: string) =>
+      fetch(`${again.api}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'ada', password }),
+      });
+    assert.equal((await login('first password 1')).status, 401);
+    assert.equal((await login('second password 2')).status, 200);
+    await again.stop();
+  });
+
+  it('keeps changes made through the API across restarts with the same --config, and imports the file again once it is edited', async () => {
+    const created = await plexus('token', 'create', 'ops', '--role', 'admin', '--data-dir', path.join(dir, 'data'));
+    const token = created.stdout.trim();
+    assert.match(token, /^plx_/);
+    assert.match((await plexus('token', 'list', '--data-dir', path.join(dir, 'data'))).stderr, /ops\tadmin/);
+    const devices = async (api: string) =>
+      ((await (await fetch(`${api}/api/v1/config/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as { name: string }[]).map(
+        (d) => d.name,
+      );
+
+    const first = await startReading(true);
+    assert.match(first.text, /gw\.yaml is unchanged since its last import: running the stored configuration/);
+    const res = await fetch(`${first.api}/api/v1/config/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: 'FromUi', protocol: 'modbus', enabled: false, connection: { host: '127.0.0.1', port: 1502 } }),
+    });
+    assert.equal(res.status, 201);
+    await first.stop();
+
+    const second = await startReading(true);
+    assert.deepEqual(await devices(second.api), ['FromUi']);
+    await second.stop();
+
+    const file = path.join(dir, 'gw.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('keepaliveS: 5', 'keepaliveS: 6'));
+    const third = await startReading(true);
+    assert.doesNotMatch(third.text, /unchanged since its last import/);
+    assert.deepEqual(await devices(third.api), [], 'the edited file replaced the stored configuration');
+    await third.stop();
   });
 });
