@@ -12,6 +12,7 @@ command -v mosquitto_sub >/dev/null || need+=(mosquitto-clients)
 command -v mbpoll >/dev/null || need+=(mbpoll)
 command -v socat >/dev/null || need+=(socat)
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages for the tests: ${need[*]}"
   sudo=""
@@ -20,9 +21,11 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-echo "Lint and format (biome), types (tsc)"
+echo "Lint and format (biome), types (tsc), web UI build (vite)"
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
+npx tsc -p src/ui/tsconfig.json
+npm run --silent build:ui
 
 mapfile -t files < <(find src drivers simulators test -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 echo "Running ${#files[@]} test files"
