@@ -57,6 +57,8 @@ interface DeviceRuntime {
   up: boolean;
   /** True when a tag has aggregate windows to close. */
   aggregates: boolean;
+  /** The group of every metric (aggregate metrics under their source tag's group), for live-value filters. */
+  tagGroups: Map<string, string>;
 }
 
 export interface ConnectionTest {
@@ -424,6 +426,11 @@ export class Gateway {
     return cert;
   }
 
+  /** The group of each of a running device's metrics. */
+  tagGroups(device: string): ReadonlyMap<string, string> | undefined {
+    return this.devices.get(device)?.tagGroups;
+  }
+
   deviceValues(name: string): TagUpdate[] {
     return this.values.device(name);
   }
@@ -437,11 +444,12 @@ export class Gateway {
       return typeof u.value === 'bigint' ? Number(u.value) : u.value;
     };
     const tags = config.groups.flatMap((g) => g.tags);
+    const pipelines = new Map(tags.map((t) => [t.name, buildPipeline(t, { lookup })]));
     return {
       config,
       log: this.log.child({ device: config.name }),
       schedulers: new Map(),
-      pipelines: new Map(tags.map((t) => [t.name, buildPipeline(t, { lookup })])),
+      pipelines,
       computed: tags.flatMap((t) => {
         if (t.compute === undefined) return [];
         const formula = compileExpression(t.compute);
@@ -451,6 +459,11 @@ export class Gateway {
       queue: new SerialQueue(),
       up: false,
       aggregates: tags.some((t) => (t.aggregates ?? []).length > 0),
+      tagGroups: new Map(
+        config.groups.flatMap((g) =>
+          g.tags.flatMap((t) => [[t.name, g.name] as const, ...(pipelines.get(t.name)?.aggregateMetrics ?? []).map((m) => [m.name, g.name] as const)]),
+        ),
+      ),
     };
   }
 

@@ -16,16 +16,11 @@ import { PlexusError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import type { WriteResult } from '../writes/write-service.ts';
 import { registerConfigRoutes } from './config-routes.ts';
+import { jsonSafe } from './json-safe.ts';
+import { registerLive } from './live.ts';
+import { registerMetrics } from './metrics.ts';
 import { auditName, type Principal } from './roles.ts';
 import { requestValidator } from './validation.ts';
-
-/** JSON has no bigint: 64-bit values beyond 2^53 travel as decimal strings. */
-function jsonSafe(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
-  if (Array.isArray(v)) return v.map(jsonSafe);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]));
-  return v;
-}
 
 const STATUS_OF_CODE: [RegExp, number][] = [
   [/UNKNOWN_TAG/, 404],
@@ -97,8 +92,10 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Before the auth hook: a refused upgrade is then closed by the websocket plugin's own hooks.
+  // Messages up to 1 MiB reach the live route, which answers oversized ones with an error; larger ones close the socket.
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
   gateway.auth.register(app);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   const principal = (req: FastifyRequest) => req.principal as Principal;
 
@@ -207,6 +204,8 @@ export async function buildApp(gateway: Gateway): Promise<FastifyInstance> {
   );
 
   registerConfigRoutes(app, gateway);
+  registerLive(app, gateway);
+  registerMetrics(app, gateway);
 
   const ui = uiDirectory();
   if (ui) await app.register(fastifyStatic, { root: ui, prefix: '/', wildcard: false });

@@ -8,9 +8,10 @@
  * reads slowly (or not at all) therefore costs at most one pending entry per
  * tag it watches, never a queue that grows with the update rate.
  */
+
+import type { WebSocket } from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebSocket } from '@fastify/websocket';
 import type { RawData } from 'ws';
 import type { ConnectionState } from '../../drivers/contract.ts';
 import { type Clock, systemClock } from '../clock.ts';
@@ -84,8 +85,8 @@ export class LiveSession {
   private lastFlush = Number.NEGATIVE_INFINITY;
   private unsubscribeValues?: () => void;
   private closed = false;
-  /** Flushes held back because the client had not read what was sent before. */
-  withheldFlushes = 0;
+  /** Messages sent, and flushes held back because the client had not read what it was sent before. */
+  readonly stats = { sent: 0, withheld: 0 };
 
   constructor(
     private readonly socket: WebSocket,
@@ -108,10 +109,11 @@ export class LiveSession {
 
   start(): void {
     // Listeners are attached at once: @fastify/websocket hands over a socket that may already have messages.
-    this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    this.socket.on('message', (data, isBinary) => this.guard('live values message failed', () => this.onMessage(data, isBinary)));
     this.socket.on('close', () => this.close());
     this.socket.on('error', (err) => this.log.warn({ err }, 'live values socket failed'));
-    this.unsubscribeValues = this.source.values.subscribe((device, updates) => this.onValues(device, updates));
+    // Guarded: LiveValues calls its listeners inline, in the gateway's read path.
+    this.unsubscribeValues = this.source.values.subscribe((device, updates) => this.guard('live values update failed', () => this.onValues(device, updates)));
     this.source.bus.on(this, 'device.state', ({ device, state }) => {
       if (!this.subscription.has(device)) return;
       this.entry(device).state = state;
@@ -131,23 +133,32 @@ export class LiveSession {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
+    const msg = this.read(data, isBinary);
+    if ('error' in msg) {
+      // A client that does not read its messages gets no more of them.
+      if (this.socket.bufferedAmount < this.opts.maxBufferedBytes) this.send({ type: 'error', message: msg.error, details: msg.details ?? [] });
+      return;
+    }
+    this.subscribe(msg);
+  }
+
+  /** A valid subscribe message, or what is wrong with it. */
+  private read(data: RawData, isBinary: boolean): Subscribe | { error: string; details?: ErrorDetail[] } {
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-    if (size > MAX_MESSAGE_BYTES) return this.error(`the message has ${size} bytes; at most ${MAX_MESSAGE_BYTES} are accepted`);
-    if (isBinary) return this.error('expected a text message with JSON');
+    if (size > MAX_MESSAGE_BYTES) return { error: `the message has ${size} bytes; at most ${MAX_MESSAGE_BYTES} are accepted` };
+    if (isBinary) return { error: 'expected a text message with JSON' };
     let msg: unknown;
     try {
       msg = JSON.parse(text(data));
     } catch (err) {
-      return this.error(`the message is not JSON: ${(err as Error).message}`);
+      return { error: `the message is not JSON: ${(err as Error).message}` };
     }
     const details = schemaErrors(SubscribeMessage, msg);
     if (details.length === 0) details.push(...this.crossCheck(msg as Subscribe));
-    if (details.length > 0) {
-      const shown = details.slice(0, 10).map((d) => `${d.path}: ${d.message}`);
-      if (details.length > shown.length) shown.push(`and ${details.length - shown.length} more`);
-      return this.error(`invalid message (expected {"subscribe": {"devices": [...], "groups"?: {device: [group, ...]}}}): ${shown.join('; ')}`, details);
-    }
-    this.subscribe(msg as Subscribe);
+    if (details.length === 0) return msg as Subscribe;
+    const shown = details.slice(0, 10).map((d) => `${d.path}: ${d.message}`);
+    if (details.length > shown.length) shown.push(`and ${details.length - shown.length} more`);
+    return { error: `invalid message (expected {"subscribe": {"devices": [...], "groups"?: {device: [group, ...]}}}): ${shown.join('; ')}`, details };
   }
 
   /** What the schema cannot say. */
@@ -160,7 +171,9 @@ export class LiveSession {
 
   /** Replaces the subscription: every device's snapshot is owed, older changes are moot. */
   private subscribe({ subscribe }: Subscribe): void {
-    this.subscription = new Map(subscribe.devices.map((d) => [d, subscribe.groups?.[d] ? new Set(subscribe.groups[d]) : undefined]));
+    const groups = subscribe.groups ?? {};
+    // hasOwn: a device may be called "constructor".
+    this.subscription = new Map(subscribe.devices.map((d) => [d, Object.hasOwn(groups, d) ? new Set(groups[d]) : undefined]));
     this.pending.clear();
     const states = new Map(this.source.deviceStatuses().map((s) => [s.name, s.connection]));
     for (const device of subscribe.devices) this.pending.set(device, { snapshot: true, state: states.get(device), values: new Map() });
@@ -205,7 +218,7 @@ export class LiveSession {
     const wait = Math.max(0, this.lastFlush + this.opts.flushIntervalMs - this.opts.clock.now());
     this.timer = this.opts.clock.setTimeout(() => {
       this.timer = undefined;
-      this.flush();
+      this.guard('live values send failed', () => this.flush());
     }, wait);
   }
 
@@ -214,7 +227,7 @@ export class LiveSession {
     this.lastFlush = this.opts.clock.now();
     if (this.socket.bufferedAmount >= this.opts.maxBufferedBytes) {
       // The client has not read what it got: keep coalescing, look again later.
-      this.withheldFlushes++;
+      this.stats.withheld++;
       this.schedule();
       return;
     }
@@ -229,14 +242,18 @@ export class LiveSession {
     this.pending.clear();
   }
 
-  private error(message: string, details: ErrorDetail[] = []): void {
-    // A client that does not read its messages gets no more of them.
-    if (this.socket.bufferedAmount >= this.opts.maxBufferedBytes) return;
-    this.send({ type: 'error', message, details });
+  /** A bug here is logged; it must not take the gateway's read path or the process down. */
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, what);
+    }
   }
 
   private send(msg: object): void {
     this.socket.send(JSON.stringify(msg, jsonReplacer));
+    this.stats.sent++;
   }
 }
 

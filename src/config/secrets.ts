@@ -38,17 +38,29 @@ function restore(next: Json, prev: Json): Json {
   return out;
 }
 
-/** A device's secrets are matched by device name, a broker's by its position. */
+/** A device's secrets are matched by device name, a broker's by its URL. */
 export function keepSecrets(next: Record<string, Json>, prev: Readonly<Config>): Record<string, Json> {
-  const devices = Array.isArray(next.devices)
-    ? next.devices.map((d: { name?: string }) =>
-        restore(
-          d,
-          prev.devices.find((p) => p.name === d?.name),
-        ),
-      )
-    : next.devices;
-  return { ...(restore({ ...next, devices: undefined }, { ...prev, devices: undefined }) as Record<string, Json>), devices };
+  const out = { ...next };
+  if (Array.isArray(next.devices))
+    out.devices = next.devices.map((d: { name?: string }) =>
+      restore(
+        d,
+        prev.devices.find((p) => p.name === d?.name),
+      ),
+    );
+  const nb = next.northbound as { brokers?: unknown } | undefined;
+  if (nb && typeof nb === 'object') {
+    const brokers = Array.isArray(nb.brokers)
+      ? nb.brokers.map((b: { url?: string }) =>
+          restore(
+            b,
+            prev.northbound.brokers.find((p) => p.url === b?.url),
+          ),
+        )
+      : nb.brokers;
+    out.northbound = { ...(restore({ ...nb, brokers: [] }, prev.northbound) as object), brokers };
+  }
+  return out;
 }
 
 /** Restores one device's secrets from the device it replaces. */

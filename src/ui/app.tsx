@@ -4,7 +4,7 @@
  * route names. A page that crashes shows its error, never a blank screen.
  */
 import { useCallback, useEffect, useErrorBoundary, useRef, useState } from 'preact/hooks';
-import { ApiError, api, can, type User, setUnauthorizedHandler } from './api.ts';
+import { ApiError, api, can, setUnauthorizedHandler, type User } from './api.ts';
 import { Banner, ErrorBanner, errorMessage } from './components/error-banner.tsx';
 import { FormField } from './components/form-field.tsx';
 import type { GatewayStatus, NorthboundConfig } from './components/gateway-types.ts';
@@ -80,6 +80,7 @@ export function App() {
     <Shell
       user={auth.user}
       route={route}
+      onUserChanged={(user) => setAuth({ setupRequired: false, user })}
       onSignedOut={() => {
         setSignedOut('signed-out');
         setAuth({ setupRequired: false });
@@ -98,7 +99,7 @@ const NAV: { path: string; label: string; role?: 'admin' }[] = [
   { path: 'settings', label: 'Settings' },
 ];
 
-function Shell({ user, route, onSignedOut }: { user: User; route: Route; onSignedOut: () => void }) {
+function Shell({ user, route, onSignedOut, onUserChanged }: { user: User; route: Route; onSignedOut: () => void; onUserChanged: (u: User) => void }) {
   const [status, setStatus] = useState<GatewayStatus>();
   const [node, setNode] = useState<string>();
 
@@ -115,19 +116,33 @@ function Shell({ user, route, onSignedOut }: { user: User; route: Route; onSigne
     const t = setInterval(() => {
       if (!document.hidden) void refreshStatus();
     }, 5000);
+    return () => clearInterval(t);
+  }, [refreshStatus]);
+
+  // An admin may have changed this user's role meanwhile: what the pages offer follows the gateway's answer.
+  const current = status?.user;
+  useEffect(() => {
+    if (current && current.name === user.name && current.role !== user.role) onUserChanged({ name: current.name, role: current.role });
+  }, [current, user, onUserChanged]);
+
+  // The status names the edge node; a gateway that does not gets asked for its northbound settings.
+  const statusNode = status?.edgeNode && `${status.edgeNode.groupId} / ${status.edgeNode.edgeNodeId}`;
+  const needConfig = status !== undefined && !statusNode;
+  useEffect(() => {
+    if (!needConfig) return;
     api<NorthboundConfig>('GET', '/api/v1/config/northbound')
       .then((nb) => setNode(`${nb.groupId} / ${nb.edgeNodeId}`))
       .catch(() => setNode(undefined));
-    return () => clearInterval(t);
-  }, [refreshStatus]);
+  }, [needConfig]);
+  const nodeName = statusNode ?? node;
 
   const session: Session = { user, status, refreshStatus };
   const section = route.parts[0] ?? '';
   return (
     <SessionContext.Provider value={session}>
-      <a class="skip-link" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      <button type="button" class="skip-link" onClick={() => document.getElementById('main')?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header class="topbar">
         <a class="brand" href="#/" aria-label="Plexus dashboard">
           <span class="brand-mark" aria-hidden="true">
@@ -135,9 +150,9 @@ function Shell({ user, route, onSignedOut }: { user: User; route: Route; onSigne
           </span>
           Plexus
         </a>
-        {node && (
+        {nodeName && (
           <span class="node-name" title="Sparkplug group / edge node">
-            {node}
+            {nodeName}
           </span>
         )}
         {status && (
@@ -238,17 +253,17 @@ function UserMenu({ user, onSignedOut }: { user: User; onSignedOut: () => void }
     const outside = (e: Event) => {
       if (!ref.current?.contains(e.target as Node)) setOpen(false);
     };
-    const escape = (e: KeyboardEvent) => {
+    const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         setOpen(false);
         (ref.current?.querySelector('button') as HTMLButtonElement | null)?.focus();
       }
     };
     document.addEventListener('mousedown', outside);
-    document.addEventListener('keydown', escape);
+    document.addEventListener('keydown', onKey);
     return () => {
       document.removeEventListener('mousedown', outside);
-      document.removeEventListener('keydown', escape);
+      document.removeEventListener('keydown', onKey);
     };
   }, [open]);
 

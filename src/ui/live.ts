@@ -129,11 +129,15 @@ export class LiveClient {
  * compared by value: a new object with the same devices sends nothing.
  * `onMessage` may change between renders.
  */
-export function useLive(subscription: LiveSubscription | undefined, onMessage: (m: LiveMessage) => void): { status: LiveStatus; retryNow: () => void } {
+export function useLive(
+  subscription: LiveSubscription | undefined,
+  onMessage: (m: LiveMessage) => void,
+  opts: { pauseWhenHidden?: boolean } = {},
+): { status: LiveStatus; retryNow: () => void } {
   const [status, setStatus] = useState<LiveStatus>({ state: 'connecting' });
   const handler = useRef(onMessage);
   handler.current = onMessage;
-  const client = useRef<LiveClient>();
+  const client = useRef<LiveClient | undefined>(undefined);
   const key = subscription ? JSON.stringify(subscription) : '';
 
   useEffect(() => {
@@ -149,8 +153,19 @@ export function useLive(subscription: LiveSubscription | undefined, onMessage: (
   useEffect(() => {
     if (!key) return;
     client.current?.subscribe(JSON.parse(key) as LiveSubscription);
-    client.current?.start();
-  }, [key]);
+    if (!(opts.pauseWhenHidden && document.hidden)) client.current?.start();
+  }, [key, opts.pauseWhenHidden]);
+
+  // A page in a background tab need not cost the gateway anything: the socket closes, and the snapshot on return catches up.
+  useEffect(() => {
+    if (!opts.pauseWhenHidden || !key) return;
+    const onVisibility = () => {
+      if (document.hidden) client.current?.stop();
+      else client.current?.start();
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, [opts.pauseWhenHidden, key]);
 
   return { status, retryNow: () => client.current?.retryNow() };
 }

@@ -67,7 +67,7 @@ export function formatValue(v: JsonValue | undefined, type?: string): string {
     return String(Number(v.toPrecision(7)));
   }
   if (typeof v === 'boolean') return v ? 'true' : 'false';
-  return v;
+  return v === '' ? '""' : v;
 }
 
 /** The current time, refreshed every `everyMs`, so that ages ("3 s ago") keep counting. */

@@ -68,6 +68,8 @@ export interface NorthboundStatus {
 export interface GatewayStatus {
   northbound: NorthboundStatus;
   readOnly: boolean;
+  /** The Sparkplug ids (the gateway sends them; not in the original contract). */
+  edgeNode?: { groupId: string; edgeNodeId: string };
   user?: { name: string; role: Role };
 }
 

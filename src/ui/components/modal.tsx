@@ -24,6 +24,11 @@ export function Modal({ title, onClose, children, footer, wide }: ModalProps) {
     if (!dialog) return;
     const opener = document.activeElement as HTMLElement | null;
     if (!dialog.open) dialog.showModal();
+    // The first field, or else the first footer button (Cancel, the safe choice), not the Close cross.
+    const first = dialog.querySelector<HTMLElement>(
+      '.modal-body input:not([type=hidden]):not([disabled]), .modal-body select:not([disabled]), .modal-body textarea:not([disabled]), .modal-footer button',
+    );
+    first?.focus();
     const cancel = (e: Event) => {
       e.preventDefault();
       closeRef.current();

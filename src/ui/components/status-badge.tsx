@@ -20,9 +20,7 @@ export const QualityBadge = ({ quality, title }: { quality: Quality; title?: str
 );
 
 const CONNECTION_TONE: Record<ConnectionStateName, Tone> = { connected: 'good', connecting: 'warn', 'backing-off': 'bad', stopped: 'neutral' };
-export const ConnectionBadge = ({ state }: { state: ConnectionStateName }) => (
-  <StatusBadge tone={CONNECTION_TONE[state] ?? 'neutral'}>{state}</StatusBadge>
-);
+export const ConnectionBadge = ({ state }: { state: ConnectionStateName }) => <StatusBadge tone={CONNECTION_TONE[state] ?? 'neutral'}>{state}</StatusBadge>;
 
 const NORTHBOUND_TONE: Record<NorthboundState, Tone> = {
   online: 'good',

@@ -57,7 +57,9 @@ export function LoginPage({ reason, onLogin }: LoginPageProps) {
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
-        <p class="muted small">Forgot your password? An admin can reset it on the Users page.</p>
+        <p class="muted small">
+          Forgot your password? An admin can reset it on the Users page; on the gateway itself, <code>plexus user reset-password NAME</code> does it.
+        </p>
       </div>
     </div>
   );

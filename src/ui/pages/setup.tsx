@@ -83,7 +83,18 @@ export function SetupPage({ token, onDone }: SetupPageProps) {
             <ErrorBanner error={error} title="Setup failed" />
             {done && (
               <p>
-                Someone finished the setup already. <a href="#/login" onClick={() => setTimeout(() => location.reload())}>Sign in</a> instead.
+                Someone finished the setup already.{' '}
+                <button
+                  type="button"
+                  class="btn-link"
+                  onClick={() => {
+                    location.hash = '#/login';
+                    location.reload();
+                  }}
+                >
+                  Sign in
+                </button>{' '}
+                instead.
               </p>
             )}
             <button type="submit" class="btn btn-primary btn-block" disabled={busy}>

@@ -1,14 +1,8 @@
-/** Device, group and tag configuration pages (placeholder until written). */
-import type { User } from '../../api.ts';
-
-export function DevicesPage(_props: { user: User }) {
-  return <p>Devices</p>;
-}
-
-export function DeviceEditPage(_props: { user: User; name?: string }) {
-  return <p>Device</p>;
-}
-
-export function CertificatesPage(_props: { user: User }) {
-  return <p>Certificates</p>;
-}
+/**
+ * Device, group and tag configuration pages: #/devices (the list),
+ * #/devices/new and #/devices/:name (the editor with its groups and tags),
+ * #/certificates (OPC UA server certificates).
+ */
+export { CertificatesPage } from './certificates.tsx';
+export { DeviceEditPage } from './device-editor.tsx';
+export { DevicesPage } from './devices-list.tsx';

@@ -1,0 +1,280 @@
+/**
+ * A device's groups: one tab per group with its interval, mode and tags;
+ * admins add, edit and delete groups (subscribe mode only where the protocol
+ * has subscriptions, with its queue size and deadband).
+ */
+import { useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, api, can, type User } from '../../api.ts';
+import { ErrorBanner } from '../../components/error-banner.tsx';
+import { formatCount, formatMs } from '../../components/format.ts';
+import type { DeviceStatus } from '../../components/gateway-types.ts';
+import { ConfirmDialog, Modal } from '../../components/modal.tsx';
+import { EmptyState } from '../../components/page-header.tsx';
+import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
+import { paths } from './config-api.ts';
+import { describePath, placeDetails } from './error-paths.ts';
+import { allPaths, checkAll, defaultsOf, type Field, fieldsOf } from './schema-fields.ts';
+import { SchemaFields } from './schema-form.tsx';
+import { TagTable } from './tag-table.tsx';
+
+interface GroupsProps {
+  device: DeviceConfig;
+  schema: ConfigSchema;
+  user: User;
+  status?: DeviceStatus;
+  onChanged: () => Promise<void>;
+}
+
+/** The group named in the page's query (#/devices/D?group=fast), so that a reload keeps it. */
+const groupInHash = () => new URLSearchParams(location.hash.split('?')[1] ?? '').get('group') ?? undefined;
+
+export function GroupsSection({ device, schema, user, status, onChanged }: GroupsProps) {
+  const admin = can(user, 'admin');
+  const [selected, setSelected] = useState<string | undefined>(groupInHash);
+  const [editing, setEditing] = useState<GroupConfig | 'new'>();
+  const [deleting, setDeleting] = useState<GroupConfig>();
+  const tabs = useRef<HTMLDivElement>(null);
+  const group = device.groups.find((g) => g.name === selected) ?? device.groups[0];
+  const subscribes = schema.protocols[device.protocol]?.subscribes ?? false;
+
+  const select = (name: string) => {
+    setSelected(name);
+    const [path] = location.hash.split('?');
+    history.replaceState(null, '', `${path}?group=${encodeURIComponent(name)}`);
+  };
+
+  /** Arrow keys move between tabs (WAI-ARIA tabs pattern). */
+  const onTabKey = (e: KeyboardEvent, index: number) => {
+    const n = device.groups.length;
+    const to = e.key === 'ArrowRight' ? (index + 1) % n : e.key === 'ArrowLeft' ? (index - 1 + n) % n : e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : -1;
+    if (to < 0) return;
+    e.preventDefault();
+    const g = device.groups[to];
+    if (!g) return;
+    select(g.name);
+    tabs.current?.querySelectorAll<HTMLElement>('[role="tab"]')[to]?.focus();
+  };
+
+  const stats = (name: string) => status?.groups.find((g) => g.name === name);
+
+  return (
+    <section class="card dv-card dv-groups" aria-labelledby="dv-groups-title">
+      <div class="dv-section-head">
+        <h2 id="dv-groups-title">Groups and tags</h2>
+        {admin && (
+          <button type="button" class="btn" onClick={() => setEditing('new')}>
+            Add group
+          </button>
+        )}
+      </div>
+      {device.groups.length === 0 ? (
+        <EmptyState title="No groups yet">
+          <p>
+            A group is a set of tags the gateway reads together, at one interval (say 1000 ms for process values, 100 ms for fast signals).
+            {admin ? ' Add a group, then its tags: one by one, as a numbered range, or from a CSV file.' : ' An administrator adds them.'}
+          </p>
+          {admin && (
+            <p>
+              <button type="button" class="btn btn-primary" onClick={() => setEditing('new')}>
+                Add group
+              </button>
+            </p>
+          )}
+        </EmptyState>
+      ) : (
+        <>
+          <div class="dv-tabs" role="tablist" aria-label="Groups" ref={tabs}>
+            {device.groups.map((g, i) => {
+              const active = g === group;
+              return (
+                <button
+                  key={g.name}
+                  type="button"
+                  role="tab"
+                  id={`dv-tab-${i}`}
+                  aria-selected={active}
+                  aria-controls="dv-group-panel"
+                  tabIndex={active ? 0 : -1}
+                  class={`dv-tab${active ? ' dv-tab-active' : ''}`}
+                  onClick={() => select(g.name)}
+                  onKeyDown={(e) => onTabKey(e, i)}
+                >
+                  <span class="dv-tab-name">{g.name}</span>
+                  <span class="dv-tab-meta">
+                    {formatCount(g.tags.length)} tag{g.tags.length === 1 ? '' : 's'} · {formatMs(g.intervalMs)}
+                  </span>
+                </button>
+              );
+            })}
+          </div>
+          {group && (
+            <div role="tabpanel" id="dv-group-panel" aria-labelledby={`dv-tab-${device.groups.indexOf(group)}`} class="dv-group-panel">
+              <div class="dv-group-summary">
+                <p>
+                  <strong>{group.mode === 'subscribe' ? 'Subscribed' : 'Polled'}</strong>{' '}
+                  {group.mode === 'subscribe'
+                    ? `(sampling every ${formatMs(group.intervalMs)}, queue ${String((group.subscription as { queueSize?: number })?.queueSize ?? 10)})`
+                    : `every ${formatMs(group.intervalMs)}`}
+                  {stats(group.name) && (
+                    <span class="muted">
+                      {' '}
+                      · {formatCount(stats(group.name)?.cycles)} cycles
+                      {(stats(group.name)?.overruns ?? 0) > 0 && (
+                        <span class="text-warn">, {formatCount(stats(group.name)?.overruns)} overruns (the interval is shorter than a read)</span>
+                      )}
+                      {stats(group.name)?.lastCycleMs !== undefined && <>, last read {formatMs(stats(group.name)?.lastCycleMs)}</>}
+                    </span>
+                  )}
+                </p>
+                {admin && (
+                  <div class="page-actions">
+                    <button type="button" class="btn btn-small" onClick={() => setEditing(group)} aria-label={`Edit group ${group.name}`}>
+                      Edit group
+                    </button>
+                    <button
+                      type="button"
+                      class="btn btn-small btn-ghost dv-danger-text"
+                      onClick={() => setDeleting(group)}
+                      aria-label={`Delete group ${group.name}`}
+                    >
+                      Delete group
+                    </button>
+                  </div>
+                )}
+              </div>
+              <TagTable key={`${device.name}/${group.name}`} device={device} group={group} schema={schema} user={user} status={status} onSaved={onChanged} />
+            </div>
+          )}
+        </>
+      )}
+      {editing && (
+        <GroupDialog
+          device={device}
+          schema={schema}
+          group={editing === 'new' ? undefined : editing}
+          subscribes={subscribes}
+          onClose={() => setEditing(undefined)}
+          onSaved={async (g) => {
+            setEditing(undefined);
+            await onChanged();
+            select(g.name);
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete group ${deleting.name}?`}
+          confirmLabel={`Delete group ${deleting.name}`}
+          danger
+          onClose={() => setDeleting(undefined)}
+          onConfirm={async () => {
+            await api('DELETE', paths.group(device.name, deleting.name));
+            setSelected(undefined);
+            await onChanged();
+          }}
+        >
+          <p>
+            The gateway stops reading group <strong>{deleting.name}</strong> of {device.name}, and its {deleting.tags.length} tag
+            {deleting.tags.length === 1 ? '' : 's'} are deleted with it.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+interface GroupDialogProps {
+  device: DeviceConfig;
+  schema: ConfigSchema;
+  group?: GroupConfig;
+  subscribes: boolean;
+  onClose: () => void;
+  onSaved: (g: GroupConfig) => Promise<void>;
+}
+
+function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: GroupDialogProps) {
+  const fields = useMemo(() => fieldsOf(schema.group, '', ['tags']), [schema]);
+  const [draft, setDraft] = useState<Record<string, unknown>>(() => {
+    if (group) {
+      const { tags: _tags, ...rest } = group;
+      return structuredClone(rest);
+    }
+    const defaults = defaultsOf(fields);
+    return { ...defaults, name: device.groups.length === 0 ? 'main' : '' };
+  });
+  const [tried, setTried] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+
+  const visible = (f: Field, parent: Record<string, unknown>) => {
+    if (f.path === 'mode') return subscribes;
+    if (f.path === 'subscription') return parent.mode === 'subscribe';
+    return true;
+  };
+  const change = (next: Record<string, unknown>) => {
+    // Subscribe mode needs its subscription settings; back to polling drops them.
+    if (next.mode === 'subscribe' && next.subscription === undefined) {
+      const sub = fields.find((f) => f.key === 'subscription');
+      next = { ...next, subscription: defaultsOf(sub?.fields ?? []) };
+    }
+    if (next.mode !== 'subscribe' && next.subscription !== undefined) {
+      const { subscription: _s, ...rest } = next;
+      next = rest;
+    }
+    setDraft(next);
+  };
+
+  const local = tried ? checkAll(fields, draft, visible) : {};
+  if (tried && !String(draft.name ?? '').trim()) local.name = 'is required';
+  const placed = placeDetails(error instanceof ApiError ? error.details : [], allPaths(fields));
+  const errors = { ...placed.byPath, ...local };
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setTried(true);
+    const problems = checkAll(fields, draft, visible);
+    if (!String(draft.name ?? '').trim()) problems.name = 'is required';
+    if (Object.keys(problems).length > 0) return;
+    setBusy(true);
+    setError(undefined);
+    const body = { ...draft, name: String(draft.name).trim(), tags: group?.tags ?? [] };
+    try {
+      const saved = group
+        ? await api<GroupConfig>('PUT', paths.group(device.name, group.name), body)
+        : await api<GroupConfig>('POST', paths.groups(device.name), body);
+      await onSaved(saved);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title={group ? `Edit group ${group.name}` : `Add a group to ${device.name}`} onClose={onClose}>
+      <form class="form" onSubmit={submit} noValidate>
+        <div class="dv-form-grid">
+          <SchemaFields fields={fields} value={draft} onChange={change} errors={errors} visible={visible} />
+        </div>
+        {!subscribes && <p class="note small">{device.protocol} devices are polled: the gateway reads the group's tags every interval.</p>}
+        {placed.other.length > 0 && (
+          <ul class="field-error">
+            {placed.other.map((d) => (
+              <li key={d.path}>
+                {describePath(d.path)}: {d.message}
+              </li>
+            ))}
+          </ul>
+        )}
+        {error !== undefined && !(error instanceof ApiError && error.details.length > 0) && <ErrorBanner error={error} title="The group was not saved" />}
+        <div class="form-actions">
+          <button type="button" class="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn btn-primary" disabled={busy}>
+            {busy ? 'Saving…' : group ? 'Save group' : 'Add group'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,504 @@
+/**
+ * The tags of one group in an editable table: edit in place, add, delete,
+ * then save the whole list at once (PUT …/tags); every problem sits on its
+ * row and column. Ranges, CSV imports and the OPC UA browser add tags
+ * directly (POST …/tags) after a dry run. Each tag's other settings (steps,
+ * deadband…) are kept as they are. Viewers and operators see a plain table.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ApiError, api, can, type ErrorDetail, type User } from '../../api.ts';
+import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
+import { formatValue } from '../../components/format.ts';
+import type { DeviceStatus, TagValue } from '../../components/gateway-types.ts';
+import { QualityBadge } from '../../components/status-badge.tsx';
+import { useApi } from '../../components/use-api.ts';
+import { BrowseDialog } from './browse-dialog.tsx';
+import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
+import { paths } from './config-api.ts';
+import { tagsToCsv } from './csv.ts';
+import { CsvImportDialog } from './csv-dialog.tsx';
+import { describePath, errorsByRow, rowDetails } from './error-paths.ts';
+import { PROTOCOL_HINTS } from './protocol-hints.ts';
+import { RangeDialog } from './range-dialog.tsx';
+import { ACCESS_VALUES, checkTags, cleanTag, namesOutside, type RowError, type TagDraft } from './tag-checks.ts';
+
+interface Row {
+  id: number;
+  tag: TagDraft;
+}
+
+let nextId = 1;
+const rowsOf = (tags: readonly TagDraft[]): Row[] => tags.map((t) => ({ id: nextId++, tag: structuredClone(t) }));
+const PAGE = 100;
+
+interface TagTableProps {
+  device: DeviceConfig;
+  group: GroupConfig;
+  schema: ConfigSchema;
+  user: User;
+  status?: DeviceStatus;
+  onSaved: () => Promise<void>;
+}
+
+export function TagTable({ device, group, schema, user, status, onSaved }: TagTableProps) {
+  const admin = can(user, 'admin');
+  const saved = group.tags as TagDraft[];
+  const [rows, setRows] = useState<Row[]>(() => rowsOf(saved));
+  const [base, setBase] = useState(saved);
+  const [filter, setFilter] = useState('');
+  const [onlyProblems, setOnlyProblems] = useState(false);
+  const [limit, setLimit] = useState(PAGE);
+  const [tried, setTried] = useState(false);
+  const [busy, setBusy] = useState(false);
+  /** The gateway's answer to the last save, by row id. */
+  const [server, setServer] = useState<{ rows: (RowError & { id: number })[]; other: ErrorDetail[]; error?: unknown }>({ rows: [], other: [] });
+  const [notice, setNotice] = useState<string>();
+  const [dialog, setDialog] = useState<'range' | 'csv' | 'browse'>();
+  const tableRef = useRef<HTMLTableElement>(null);
+  const focusRow = useRef<number | undefined>(undefined);
+
+  const dirty = JSON.stringify(rows.map((r) => r.tag)) !== JSON.stringify(base);
+  // A reload after a save (or another page's change) brings new tags: take them unless the user is editing.
+  useEffect(() => {
+    if (JSON.stringify(saved) === JSON.stringify(base)) return;
+    if (!dirty) {
+      setRows(rowsOf(saved));
+      setBase(saved);
+    }
+  }, [saved]);
+
+  useEffect(() => {
+    if (focusRow.current === undefined) return;
+    tableRef.current?.querySelector<HTMLInputElement>(`[data-row="${focusRow.current}"] input`)?.focus();
+    focusRow.current = undefined;
+  });
+
+  const values = useApi<TagValue[]>(device.enabled ? paths.values(device.name) : undefined, 2000);
+  const liveByTag = useMemo(() => new Map((values.data ?? []).map((v) => [v.tag, v])), [values.data]);
+  const hints = PROTOCOL_HINTS[device.protocol];
+  const addressHelp = schema.protocols[device.protocol]?.addressHelp ?? hints?.addressHelp;
+
+  const taken = useMemo(() => namesOutside(device.groups, group.name), [device.groups, group.name]);
+  const localErrors = checkTags(
+    rows.map((r) => r.tag),
+    { dataTypes: schema.dataTypes, taken },
+  ).filter((e) => tried || e.message !== 'is required');
+  const idErrors = [...localErrors.map((e) => ({ ...e, id: rows[e.row]?.id ?? -1 })), ...server.rows.filter((e) => rows.some((r) => r.id === e.id))];
+  const byId = errorsByRow(idErrors.map((e) => ({ ...e, row: e.id })));
+  const problemRows = new Set(idErrors.map((e) => e.id));
+
+  const update = (id: number, patch: Partial<TagDraft>) => {
+    setRows(rows.map((r) => (r.id === id ? { ...r, tag: { ...r.tag, ...patch } } : r)));
+    setNotice(undefined);
+  };
+  const remove = (id: number) => setRows(rows.filter((r) => r.id !== id));
+  const addRow = () => {
+    const last = rows[rows.length - 1]?.tag;
+    const type = last?.type ?? (schema.dataTypes.includes('float32') ? 'float32' : (schema.dataTypes[0] ?? 'int16'));
+    const row = { id: nextId++, tag: { name: '', address: '', type, access: 'read' } };
+    setRows([...rows, row]);
+    setFilter('');
+    setOnlyProblems(false);
+    setLimit(Math.max(limit, rows.length + 1));
+    focusRow.current = row.id;
+  };
+  const discard = () => {
+    setRows(rowsOf(saved));
+    setBase(saved);
+    setServer({ rows: [], other: [] });
+    setTried(false);
+  };
+
+  const save = async () => {
+    setTried(true);
+    setNotice(undefined);
+    const tags = rows.map((r) => cleanTag(r.tag));
+    const problems = checkTags(tags, { dataTypes: schema.dataTypes, taken });
+    if (problems.length > 0) {
+      setServer({ rows: [], other: [] });
+      setOnlyProblems(problems.length > 0 && rows.length > PAGE);
+      return;
+    }
+    setBusy(true);
+    const ids = rows.map((r) => r.id);
+    try {
+      await api('PUT', paths.tags(device.name, group.name), { tags });
+      setServer({ rows: [], other: [] });
+      setTried(false);
+      setBase(tags);
+      setRows(rowsOf(tags));
+      setNotice(`Saved ${tags.length} tag${tags.length === 1 ? '' : 's'} of group ${group.name}.${device.enabled ? ' The device restarted with them.' : ''}`);
+      await onSaved();
+    } catch (err) {
+      const details = err instanceof ApiError ? err.details : [];
+      const mapped = rowDetails(details, 'tags');
+      setServer({
+        rows: mapped.rows.map((e) => ({ ...e, id: ids[e.row] ?? -1 })),
+        other: mapped.other,
+        error: details.length === 0 ? err : undefined,
+      });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const added = async (message: string) => {
+    setDialog(undefined);
+    setNotice(message);
+    await onSaved();
+  };
+
+  const exportCsv = () => {
+    const blob = new Blob([tagsToCsv(saved)], { type: 'text/csv;charset=utf-8' });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${device.name}-${group.name}-tags.csv`.replace(/[^\w.-]+/g, '_');
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const needle = filter.trim().toLowerCase();
+  const shown = rows.filter(
+    (r) =>
+      (!onlyProblems || problemRows.has(r.id)) &&
+      (!needle || [r.tag.name, r.tag.address, r.tag.type, r.tag.unit, r.tag.description].some((v) => v?.toLowerCase().includes(needle))),
+  );
+  const visibleRows = shown.slice(0, limit);
+  const browsable = device.protocol === 'opcua';
+  const connected = status?.connection.state === 'connected';
+  const editBlocked = dirty ? 'Save or discard your edits in the table first.' : undefined;
+  const cols = admin ? 8 : 7;
+
+  return (
+    <div class="dv-tags">
+      <div class="dv-tags-toolbar">
+        {rows.length > 0 && (
+          <div class="field dv-filter">
+            <label for="dv-tag-filter" class="visually-hidden">
+              Filter tags
+            </label>
+            <input
+              id="dv-tag-filter"
+              type="search"
+              placeholder="Filter by name, address, type…"
+              value={filter}
+              onInput={(e) => setFilter(e.currentTarget.value)}
+            />
+          </div>
+        )}
+        <div class="page-actions">
+          {admin && (
+            <>
+              <button type="button" class="btn" onClick={addRow}>
+                Add tag
+              </button>
+              <button type="button" class="btn" onClick={() => setDialog('range')} disabled={!!editBlocked} title={editBlocked}>
+                Add range…
+              </button>
+              <button type="button" class="btn" onClick={() => setDialog('csv')} disabled={!!editBlocked} title={editBlocked}>
+                Import CSV…
+              </button>
+              {browsable && (
+                <button
+                  type="button"
+                  class="btn"
+                  onClick={() => setDialog('browse')}
+                  disabled={!!editBlocked || !connected}
+                  title={editBlocked ?? (connected ? undefined : 'The device must be enabled and connected to browse its server.')}
+                >
+                  Browse server…
+                </button>
+              )}
+            </>
+          )}
+          <button type="button" class="btn" onClick={exportCsv} disabled={saved.length === 0}>
+            Export CSV
+          </button>
+        </div>
+      </div>
+      {admin && browsable && !connected && <p class="note small">To pick tags from the server’s address space, the device must be enabled and connected.</p>}
+      {editBlocked && admin && <p class="note small">{editBlocked} Ranges, imports and the browser add tags to the saved list.</p>}
+      {notice && <Banner tone="good">{notice}</Banner>}
+
+      {rows.length === 0 ? (
+        <div class="empty dv-empty-tags">
+          <p class="empty-title">Group {group.name} has no tags yet</p>
+          <div class="empty-body">
+            {admin ? (
+              <p>
+                Add tags one by one with <strong>Add tag</strong>, a numbered series (say 50 temperatures at 40001, 40003, …) with <strong>Add range</strong>,
+                or a list from a spreadsheet with <strong>Import CSV</strong>
+                {browsable ? (
+                  <>
+                    , or pick them with <strong>Browse server</strong>
+                  </>
+                ) : null}
+                .
+              </p>
+            ) : (
+              <p>An administrator adds the tags.</p>
+            )}
+            {addressHelp && <p class="muted small">Addresses: {addressHelp}</p>}
+          </div>
+        </div>
+      ) : (
+        <div class="table-wrap dv-tags-wrap">
+          <table class="table dv-table" ref={tableRef}>
+            <caption class="visually-hidden">Tags of group {group.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">
+                  Address{' '}
+                  {addressHelp && (
+                    <span class="dv-help" title={addressHelp}>
+                      <span aria-hidden="true">?</span>
+                      <span class="visually-hidden">({addressHelp})</span>
+                    </span>
+                  )}
+                </th>
+                <th scope="col">Type</th>
+                <th scope="col">Access</th>
+                <th scope="col">Unit</th>
+                <th scope="col">Description</th>
+                <th scope="col">Value</th>
+                {admin && (
+                  <th scope="col">
+                    <span class="visually-hidden">Delete</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {visibleRows.map((r) => {
+                const index = rows.indexOf(r) + 1;
+                const errs = byId.get(r.id);
+                const steps = Array.isArray(r.tag.steps) ? r.tag.steps.length : 0;
+                const live = liveByTag.get(r.tag.name);
+                return [
+                  <tr key={r.id} data-row={r.id} class={errs ? 'dv-row-invalid' : undefined}>
+                    {admin ? (
+                      <>
+                        <Cell row={index} column="name" errors={errs} value={r.tag.name} onInput={(v) => update(r.id, { name: v })} />
+                        <Cell
+                          row={index}
+                          column="address"
+                          errors={errs}
+                          value={r.tag.address ?? ''}
+                          placeholder={r.tag.compute ? 'computed' : hints?.addressExample}
+                          onInput={(v) => update(r.id, { address: v })}
+                          mono
+                        />
+                        <td class="dv-cell">
+                          <select
+                            class="dv-input"
+                            aria-label={`Row ${index}: type`}
+                            aria-invalid={errs?.get('type') ? 'true' : undefined}
+                            value={r.tag.type}
+                            onChange={(e) => update(r.id, { type: e.currentTarget.value })}
+                          >
+                            {!schema.dataTypes.includes(r.tag.type) && <option value={r.tag.type}>{r.tag.type || '—'}</option>}
+                            {schema.dataTypes.map((t) => (
+                              <option key={t} value={t}>
+                                {t}
+                              </option>
+                            ))}
+                          </select>
+                          <CellErrors messages={errs?.get('type')} />
+                        </td>
+                        <td class="dv-cell">
+                          <select
+                            class="dv-input"
+                            aria-label={`Row ${index}: access`}
+                            aria-invalid={errs?.get('access') ? 'true' : undefined}
+                            value={r.tag.access ?? 'read'}
+                            onChange={(e) => update(r.id, { access: e.currentTarget.value })}
+                          >
+                            {ACCESS_VALUES.map((a) => (
+                              <option key={a} value={a}>
+                                {a === 'read' ? 'read' : 'read/write'}
+                              </option>
+                            ))}
+                          </select>
+                          <CellErrors messages={errs?.get('access')} />
+                        </td>
+                        <Cell row={index} column="unit" errors={errs} value={r.tag.unit ?? ''} onInput={(v) => update(r.id, { unit: v })} narrow />
+                        <Cell
+                          row={index}
+                          column="description"
+                          errors={errs}
+                          value={r.tag.description ?? ''}
+                          onInput={(v) => update(r.id, { description: v })}
+                        />
+                      </>
+                    ) : (
+                      <>
+                        <th scope="row" class="dv-name-cell">
+                          {r.tag.name}
+                        </th>
+                        <td class="mono">{r.tag.address ?? (r.tag.compute ? <span class="muted">computed</span> : '—')}</td>
+                        <td>{r.tag.type}</td>
+                        <td>{r.tag.access === 'readwrite' ? 'read/write' : 'read'}</td>
+                        <td>{r.tag.unit ?? ''}</td>
+                        <td class="cell-wrap">{r.tag.description ?? ''}</td>
+                      </>
+                    )}
+                    <td class="value-cell dv-value">
+                      {live ? (
+                        <>
+                          {formatValue(live.value, r.tag.type)}
+                          {r.tag.unit && live.value !== null && <span class="unit">{r.tag.unit}</span>}
+                          {live.quality !== 'good' && (
+                            <>
+                              {' '}
+                              <QualityBadge quality={live.quality} title={live.reason} />
+                            </>
+                          )}
+                        </>
+                      ) : (
+                        <span class="muted">—</span>
+                      )}
+                      {steps > 0 && (
+                        <span class="cell-sub">
+                          {steps} pipeline step{steps === 1 ? '' : 's'} (kept)
+                        </span>
+                      )}
+                    </td>
+                    {admin && (
+                      <td class="dv-cell dv-cell-action">
+                        <button
+                          type="button"
+                          class="btn btn-small btn-ghost dv-danger-text"
+                          onClick={() => remove(r.id)}
+                          aria-label={`Delete tag ${r.tag.name || `in row ${index}`}`}
+                        >
+                          Delete
+                        </button>
+                      </td>
+                    )}
+                  </tr>,
+                  errs?.get('') && (
+                    <tr key={`${r.id}-e`} class="dv-row-errors">
+                      <td colSpan={cols}>
+                        <CellErrors messages={errs.get('')} prefix={`Row ${index}: `} />
+                      </td>
+                    </tr>
+                  ),
+                ];
+              })}
+            </tbody>
+          </table>
+          <div class="table-footer dv-tags-footer">
+            <span>
+              {shown.length === rows.length ? `${rows.length} tag${rows.length === 1 ? '' : 's'}` : `${shown.length} of ${rows.length} tags shown`}
+              {visibleRows.length < shown.length && (
+                <>
+                  {' · '}
+                  <button type="button" class="btn-link" onClick={() => setLimit(limit + PAGE * 5)}>
+                    Show {Math.min(PAGE * 5, shown.length - visibleRows.length)} more
+                  </button>
+                </>
+              )}
+            </span>
+            {problemRows.size > 0 && (
+              <label class="check">
+                <input type="checkbox" checked={onlyProblems} onChange={(e) => setOnlyProblems(e.currentTarget.checked)} />
+                Only the {problemRows.size} row{problemRows.size === 1 ? '' : 's'} with problems
+              </label>
+            )}
+          </div>
+        </div>
+      )}
+
+      {server.other.length > 0 && (
+        <div class="banner banner-bad" role="alert">
+          <div class="banner-body">
+            <p class="banner-message">
+              <strong>The tags were not saved:</strong>
+            </p>
+            <ul class="banner-details">
+              {server.other.map((d) => (
+                <li key={`${d.path}:${d.message}`}>
+                  {describePath(d.path, device)}: {d.message}
+                </li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+      <ErrorBanner error={server.error} title="The tags were not saved" />
+      {admin && (dirty || idErrors.length > 0) && (
+        <section class="dv-save-bar" aria-label="Unsaved tag changes">
+          {idErrors.length > 0 ? (
+            <span class="field-error" role="alert">
+              {problemRows.size} row{problemRows.size === 1 ? ' has' : 's have'} problems: see the marks in the table.
+            </span>
+          ) : (
+            <span class="muted">Unsaved changes to the tags of {group.name}.</span>
+          )}
+          <div class="form-actions">
+            <button type="button" class="btn" onClick={discard} disabled={busy}>
+              Discard changes
+            </button>
+            <button type="button" class="btn btn-primary" onClick={save} disabled={busy || !dirty}>
+              {busy ? 'Saving…' : 'Save tags'}
+            </button>
+          </div>
+        </section>
+      )}
+
+      {dialog === 'range' && <RangeDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
+      {dialog === 'csv' && <CsvImportDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onImported={added} />}
+      {dialog === 'browse' && <BrowseDialog device={device} group={group} onClose={() => setDialog(undefined)} onAdded={added} />}
+    </div>
+  );
+}
+
+interface CellProps {
+  row: number;
+  column: string;
+  value: string;
+  errors?: Map<string, string[]>;
+  onInput: (v: string) => void;
+  placeholder?: string;
+  mono?: boolean;
+  narrow?: boolean;
+}
+
+function Cell({ row, column, value, errors, onInput, placeholder, mono, narrow }: CellProps) {
+  const messages = errors?.get(column);
+  const id = `dv-c${row}-${column}`;
+  return (
+    <td class={`dv-cell${narrow ? ' dv-cell-narrow' : ''}`}>
+      <input
+        class={`dv-input${mono ? ' mono' : ''}`}
+        aria-label={`Row ${row}: ${column}`}
+        aria-invalid={messages ? 'true' : undefined}
+        aria-describedby={messages ? `${id}-e` : undefined}
+        value={value}
+        placeholder={placeholder}
+        spellcheck={false}
+        autoComplete="off"
+        onInput={(e) => onInput(e.currentTarget.value)}
+      />
+      {messages && (
+        <p class="field-error dv-cell-error" id={`${id}-e`}>
+          {messages.join('; ')}
+        </p>
+      )}
+    </td>
+  );
+}
+
+function CellErrors({ messages, prefix = '' }: { messages?: string[]; prefix?: string }) {
+  if (!messages) return null;
+  return (
+    <p class="field-error dv-cell-error">
+      {prefix}
+      {messages.join('; ')}
+    </p>
+  );
+}
