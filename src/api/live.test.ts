@@ -247,7 +247,7 @@ describe('live values WebSocket', () => {
       m.details?.map((d) => d.path),
       ['subscribe.devices'],
     );
-    assert.match(m.message ?? '', /subscribe\.devices: must be an? array/);
+    assert.match(m.message ?? '', /subscribe\.devices: must be an array/);
 
     m = await error({ subscribe: { devices: ['plc', ''] }, unsubscribe: true });
     assert.deepEqual(m.details?.map((d) => d.path).sort(), ['subscribe.devices[1]', 'unsubscribe']);
@@ -297,6 +297,24 @@ describe('live values WebSocket', () => {
     f.bus.emit('device.state', { device: 'not-running', state: { state: 'connecting' } });
     assert.deepEqual(await c.next('state of the device starting'), { type: 'state', device: 'not-running', connection: { state: 'connecting' } });
     assert.deepEqual(c.unread, []);
+  });
+
+  it('sends only connection states for a device narrowed to no group', async (t) => {
+    const f = await fixture(t, { tagGroups: () => new Map([['fast1', 'fast']]) });
+    f.values.update('plc', [update('fast1', 1)]);
+    const c = await f.connect();
+    c.send({ subscribe: { devices: ['plc'], groups: { plc: [] } } });
+    assert.deepEqual(
+      [await c.next(), await c.next()].map((m) => [m.type, m.values?.length]),
+      [
+        ['snapshot', 0],
+        ['state', undefined],
+      ],
+    );
+    f.values.update('plc', [update('fast1', 2)]);
+    f.bus.emit('device.state', { device: 'plc', state: { state: 'stopped' } });
+    assert.deepEqual(await c.next('state change'), { type: 'state', device: 'plc', connection: { state: 'stopped' } });
+    assert.deepEqual(c.unread, [], 'no values');
   });
 
   it('holds at most the latest value per tag for a client that does not read', async (t) => {

@@ -54,7 +54,9 @@ const SubscribeMessage = Type.Object(
     subscribe: Type.Object(
       {
         devices: Type.Array(Name, { maxItems: MAX_DEVICES, uniqueItems: true }),
-        groups: Type.Optional(Type.Record(Type.String(), Type.Array(Name, { minItems: 1, maxItems: 1000, uniqueItems: true }))),
+        groups: Type.Optional(
+          Type.Record(Type.String(), Type.Array(Name, { maxItems: 1000, uniqueItems: true, description: 'an empty list: connection states only' })),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -38,7 +38,7 @@ function describe(error: ErrorObject): { sub?: string; message: string } {
     case 'enum':
       return { message: `must be one of: ${(p.allowedValues as unknown[]).join(', ')}` };
     case 'type':
-      return { message: `must be ${p.type === 'integer' ? 'an integer' : `a ${p.type}`}` };
+      return { message: `must be ${/^[aeiou]/.test(String(p.type)) ? 'an' : 'a'} ${p.type}` };
     default:
       return { message: error.message ?? 'is invalid' };
   }

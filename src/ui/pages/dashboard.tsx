@@ -34,7 +34,8 @@ export function DashboardPage({ user }: { user: User }) {
   const names = devices.data?.map((d) => d.name) ?? [];
   // The contract has no state-only subscription: values arrive too and are ignored here.
   useLive(
-    devices.data ? { devices: names } : undefined,
+    // Connection states only (no groups): the dashboard does not need every value.
+    devices.data ? { devices: names, groups: Object.fromEntries(names.map((n) => [n, []])) } : undefined,
     (m) => {
       if (m.type === 'state') setPushed((p) => ({ ...p, [m.device]: { connection: m.connection, at: Date.now() } }));
     },

@@ -132,6 +132,12 @@ describe('schema fields', () => {
       identity: { kind: 'anonymous' },
     });
     assert.deepEqual(variantDefaults(f.identity as Field, 'username'), { kind: 'username' });
+    const deadband = fieldsOf({
+      type: 'object',
+      required: ['kind', 'value'],
+      properties: { kind: { enum: ['absolute', 'percent'] }, value: { type: 'number' } },
+    });
+    assert.deepEqual(defaultsOf(deadband), { kind: 'absolute' }, 'a required choice starts at its first option');
   });
 
   it('turns typed text into values: numbers stay numbers, enums keep their type, empty is unset', () => {

@@ -242,6 +242,8 @@ export function defaultsOf(fields: Field[]): Record<string, unknown> {
 
 export function defaultOf(f: Field): unknown {
   if (f.default !== undefined) return structuredClone(f.default);
+  // A new object needs its required choices made: the first one is as good a start as an empty select, and saves a click.
+  if (f.kind === 'enum' && f.required) return f.options?.[0]?.value;
   if (f.kind === 'object' && f.required) return defaultsOf(f.fields ?? []);
   if (f.kind === 'union' && f.required) return variantDefaults(f, f.variants?.[0]?.value ?? '');
   return undefined;
