@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import YAML from 'yaml';
 import { TokenStore } from '../../src/api/tokens.ts';
 import { freePort } from '../helpers/net.ts';
@@ -28,6 +29,7 @@ const SIM = {
 describe('configuration API, applied live', () => {
   let stack: Stack;
   let app: FastifyInstance;
+  const logLines: string[] = [];
   const tokens: Record<'admin' | 'operator' | 'viewer', string> = { admin: '', operator: '', viewer: '' };
   const device = (name: string, tags: unknown[] = [{ name: 'Count', address: 'HR0', type: 'uint16' }]) => ({
     name,
@@ -47,7 +49,7 @@ describe('configuration API, applied live', () => {
           groups: [{ name: 'g', intervalMs: 100, tags: [{ name: 'Count', address: 'HR0', type: 'uint16' }] }],
         },
       ],
-      { api: true },
+      { api: true, log: pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) }) },
     );
     app = stack.gateway.http as FastifyInstance;
     const store = new TokenStore(stack.db);
@@ -200,6 +202,14 @@ describe('configuration API, applied live', () => {
       assert.ok(!(await call('GET', url)).text.includes('s3cret-pass'), `${url} does not show the password`);
     const bad = await call('PUT', '/api/v1/config/northbound', { ...put.json, groupId: 'a/b', brokers: [{ url: 'http://x' }] });
     assert.deepEqual(paths(bad), ['brokers[0].url', 'groupId']);
+    const events = (await call('GET', '/api/v1/audit/events')).text;
+    assert.ok(logLines.length > 10, 'the gateway logged');
+    assert.deepEqual(
+      logLines.filter((l) => l.includes('s3cret-pass')),
+      [],
+      'the password is not in the log',
+    );
+    assert.ok(!events.includes('s3cret-pass'), 'nor in the audit log');
   });
 
   it('exports YAML and imports it whole: a bad document changes nothing, a good one applies the difference', async () => {

@@ -1,6 +1,6 @@
 /** Real parts for an integration test: Mosquitto, a Sparkplug test host, a Modbus simulator, and the gateway in-process. */
 import fs from 'node:fs';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { type RunningSimulator, simulatorPlugins } from '../../simulators/registry.ts';
 import type { Clock } from '../../src/clock.ts';
 import { validateConfig } from '../../src/config/validate.ts';
@@ -30,7 +30,13 @@ export interface Stack {
 export async function startStack(
   simulatorConfig: unknown,
   devices: (simPort: number) => unknown[],
-  opts: { api?: boolean /** Another simulator instead of a Modbus one made from simulatorConfig. */; simulator?: RunningSimulator } = {},
+  opts: {
+    api?: boolean;
+    /** Another simulator instead of a Modbus one made from simulatorConfig. */
+    simulator?: RunningSimulator;
+    /** The gateway's logger (default: silent). */
+    log?: Logger;
+  } = {},
 ): Promise<Stack> {
   const mosquitto = await new Mosquitto().start();
   const host = await new SparkplugHost().connect(mosquitto.url);
@@ -43,7 +49,7 @@ export async function startStack(
     api: opts.api ? { port: 0 } : { enabled: false },
     devices: devices(simPort),
   });
-  const gateway = new Gateway({ config, db, dataDir, log: pino({ level: 'silent' }) });
+  const gateway = new Gateway({ config, db, dataDir, log: opts.log ?? pino({ level: 'silent' }) });
   await gateway.start();
   const stack: Stack = {
     mosquitto,

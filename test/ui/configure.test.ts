@@ -274,6 +274,15 @@ describe('configuring devices, groups and tags from the web UI', () => {
     const cells = await row.getByRole('cell').allTextContents();
     assert.deepEqual(cells.slice(0, 4), ['Modbus', 'connected', '1', '11']);
     await screenshot(page, 'configure-devices-list');
+
+    const enabled = page.getByRole('switch', { name: `Enabled: ${DEVICE}` });
+    await enabled.click();
+    await page.getByText(`${DEVICE} is disabled: it is no longer polled.`).waitFor();
+    await row.getByText('disabled').waitFor();
+    assert.equal((await stored()).enabled, false);
+    await enabled.click();
+    await row.getByText('connected').waitFor();
+    assert.equal((await stored()).enabled, true);
   });
 
   it('shows a viewer the configuration without any way to change it; the API refuses a change with 403', async () => {
@@ -428,15 +437,10 @@ describe('an OPC UA device from the web UI: trusting the server certificate, the
     await dialog.getByLabel('Set deadband').check();
     await dialog.getByLabel('Value', { exact: true }).fill('0.5');
     await dialog.getByRole('button', { name: 'Save group' }).click();
-    await page
-      .getByText(/Subscribed/)
-      .waitFor({ timeout: 3000 })
-      .catch(async (e) => {
-        await save(page, 'debug');
-        throw e;
-      });
-    const group = ((await (await page.request.get(`${base}/api/v1/config/devices/FillingLine`)).json()) as { groups: Record<string, unknown>[] }).groups[0];
-    assert.deepEqual([group?.mode, group?.subscription], ['subscribe', { queueSize: 5, deadband: { kind: 'absolute', value: 0.5 } }]);
-    assert.equal((group?.tags as unknown[]).length, 3, 'the tags stay');
+    await page.getByText(/Subscribed/).waitFor();
+    const device = (await (await page.request.get(`${base}/api/v1/config/devices/FillingLine`)).json()) as { groups: Record<string, unknown>[] };
+    const group = device.groups[0] ?? {};
+    assert.deepEqual([group.mode, group.subscription], ['subscribe', { queueSize: 5, deadband: { kind: 'absolute', value: 0.5 } }]);
+    assert.equal((group.tags as unknown[]).length, 3, 'the tags stay');
   });
 });

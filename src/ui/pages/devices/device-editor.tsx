@@ -20,6 +20,7 @@ import { GroupsSection } from './groups.tsx';
 import { connectionSummary, isAdvanced, PROTOCOL_HINTS, protocolLabel, settingVisible, withConditionalRequired } from './protocol-hints.ts';
 import { allPaths, checkAll, defaultsOf, type Field, fieldsOf } from './schema-fields.ts';
 import { described, FieldShell, SchemaFields, useDomId } from './schema-form.tsx';
+import { useWarnUnsaved } from './use-unsaved.ts';
 import './devices.css';
 
 /** The settings the form edits; groups are edited by their own section and saved through their own routes. */
@@ -141,6 +142,7 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
   const errors = { ...placed.byPath, ...local };
 
   const dirty = JSON.stringify(draft) !== JSON.stringify(config ? settingsOf(config) : undefined);
+  useWarnUnsaved(dirty && !isNew);
   const body = (): DeviceConfig => ({ ...draft, name: draft.name.trim(), groups });
 
   const save = async (e: Event) => {

@@ -3,7 +3,7 @@
  * admins add, edit and delete groups (subscribe mode only where the protocol
  * has subscriptions, with its queue size and deadband).
  */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, api, can, type User } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { formatCount, formatMs } from '../../components/format.ts';
@@ -37,7 +37,14 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
   const group = device.groups.find((g) => g.name === selected) ?? device.groups[0];
   const subscribes = schema.protocols[device.protocol]?.subscribes ?? false;
 
+  /** True while the shown group's tag table has unsaved edits. */
+  const tagsDirty = useRef(false);
+  const onDirty = useCallback((dirty: boolean) => {
+    tagsDirty.current = dirty;
+  }, []);
+
   const select = (name: string) => {
+    if (name !== group?.name && tagsDirty.current && !window.confirm(`The tags of ${group?.name} have unsaved changes. Leave them unsaved?`)) return;
     setSelected(name);
     const [path] = location.hash.split('?');
     history.replaceState(null, '', `${path}?group=${encodeURIComponent(name)}`);
@@ -142,7 +149,16 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
                   </div>
                 )}
               </div>
-              <TagTable key={`${device.name}/${group.name}`} device={device} group={group} schema={schema} user={user} status={status} onSaved={onChanged} />
+              <TagTable
+                key={`${device.name}/${group.name}`}
+                device={device}
+                group={group}
+                schema={schema}
+                user={user}
+                status={status}
+                onSaved={onChanged}
+                onDirty={onDirty}
+              />
             </div>
           )}
         </>

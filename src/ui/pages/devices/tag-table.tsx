@@ -21,6 +21,7 @@ import { describePath, errorsByRow, rowDetails } from './error-paths.ts';
 import { PROTOCOL_HINTS } from './protocol-hints.ts';
 import { RangeDialog } from './range-dialog.tsx';
 import { ACCESS_VALUES, checkTags, cleanTag, namesOutside, type RowError, type TagDraft } from './tag-checks.ts';
+import { useWarnUnsaved } from './use-unsaved.ts';
 
 interface Row {
   id: number;
@@ -38,9 +39,11 @@ interface TagTableProps {
   user: User;
   status?: DeviceStatus;
   onSaved: () => Promise<void>;
+  /** Told when the table gets or loses unsaved edits (so that switching groups can ask first). */
+  onDirty?: (dirty: boolean) => void;
 }
 
-export function TagTable({ device, group, schema, user, status, onSaved }: TagTableProps) {
+export function TagTable({ device, group, schema, user, status, onSaved, onDirty }: TagTableProps) {
   const admin = can(user, 'admin');
   const saved = group.tags as TagDraft[];
   const [rows, setRows] = useState<Row[]>(() => rowsOf(saved));
@@ -58,6 +61,11 @@ export function TagTable({ device, group, schema, user, status, onSaved }: TagTa
   const focusRow = useRef<number | undefined>(undefined);
 
   const dirty = JSON.stringify(rows.map((r) => r.tag)) !== JSON.stringify(base);
+  useWarnUnsaved(dirty);
+  useEffect(() => {
+    onDirty?.(dirty);
+    return () => onDirty?.(false);
+  }, [dirty, onDirty]);
   // A reload after a save (or another page's change) brings new tags: take them unless the user is editing.
   useEffect(() => {
     if (JSON.stringify(saved) === JSON.stringify(base)) return;
