@@ -20,7 +20,7 @@ describe('configuration secrets', () => {
     const out = withoutSecrets(prev);
     assert.deepEqual(out.northbound.brokers[0], { url: 'mqtts://a:8883', username: 'u', hasPassword: true });
     assert.doesNotMatch(JSON.stringify(out), /"p[abd]"/);
-    assert.deepEqual((out.devices[0]?.connection as { identity: unknown }).identity, { kind: 'username', username: 'x', hasPassword: true });
+    assert.deepEqual((out.devices[0] as Config['devices'][number]).connection.identity, { kind: 'username', username: 'x', hasPassword: true });
   });
 
   it('keeps a broker’s password by its URL when brokers move, clears it with "", and drops the markers', () => {
@@ -31,6 +31,6 @@ describe('configuration secrets', () => {
       prev,
     ) as unknown as Config;
     assert.deepEqual(next.northbound.brokers, [{ url: 'mqtts://b:8883', password: 'pb' }, { url: 'mqtts://a:8883', username: 'u' }, { url: 'mqtt://c' }]);
-    assert.equal((next.devices[0]?.connection as { identity: { password: string } }).identity.password, 'pd', 'matched by device name');
+    assert.equal(((next.devices[0] as Config['devices'][number]).connection.identity as { password: string }).password, 'pd', 'matched by device name');
   });
 });
