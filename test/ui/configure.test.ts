@@ -175,17 +175,20 @@ describe('configuring devices, groups and tags from the web UI', () => {
       'Flow,HR100,float33,read,m3/h,A type that does not exist',
       'T3,HR102,int16,read,,"Clashes with a tag from the range"',
       'Level,XX7,int16,read,,An address the driver refuses',
-      'Good,HR104,int16,read,,',
+      'Good,HR104,int16,read,°C,',
       '"Quoted, name",HR105,int16,readwrite,,"says ""hello"", over',
       'two lines"',
     ].join('\r\n');
-    await dialog.getByLabel('CSV file').setInputFiles({ name: 'bad-tags.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+    // Saved by a spreadsheet in the Windows code page: the degree sign is one byte, 0xB0.
+    await dialog.getByLabel('CSV file').setInputFiles({ name: 'bad-tags.csv', mimeType: 'text/csv', buffer: Buffer.from(bad, 'latin1') });
     await dialog.getByText('"float33" is not a type').waitFor();
     await dialog.getByText('the device has a tag "T3" already (group fast)').waitFor();
     // The address is the driver's to judge: the gateway's dry run puts its verdict on row 3.
     const level = dialog.getByRole('row').filter({ hasText: 'XX7' });
     await level.getByText(/unknown area "XX"/).waitFor();
     await dialog.getByText('3 rows with problems — nothing is imported until they are fixed').waitFor();
+    await dialog.getByText('Read bad-tags.csv (Windows-1252)').waitFor();
+    assert.match((await dialog.getByRole('row').filter({ hasText: 'Good' }).textContent()) ?? '', /°C/);
     assert.match((await dialog.getByRole('row').filter({ hasText: 'Quoted, name' }).textContent()) ?? '', /says "hello", over\s+two lines/);
     assert.equal(await dialog.getByRole('button', { name: 'Import 5 tags' }).isDisabled(), true);
     await dialog.getByRole('heading', { name: /Preview/ }).scrollIntoViewIfNeeded();

@@ -75,8 +75,18 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
       setFileError(`${file.name} is ${(file.size / 1e6).toFixed(1)} MB; a tag list is far smaller — is it the right file?`);
       return;
     }
-    setFileName(file.name);
-    setText(await file.text());
+    const bytes = await file.arrayBuffer();
+    // Excel on Windows saves "CSV" in the ANSI code page: text that is not UTF-8 is read as Windows-1252 (°C stays °C).
+    let decoded: string;
+    let encoding = 'UTF-8';
+    try {
+      decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      decoded = new TextDecoder('windows-1252').decode(bytes);
+      encoding = 'Windows-1252';
+    }
+    setFileName(`${file.name}${encoding === 'UTF-8' ? '' : ` (${encoding})`}`);
+    setText(decoded);
   };
 
   const save = async () => {

@@ -4,7 +4,7 @@ import type { DeviceStatus } from '../../components/gateway-types.ts';
 import { ConnectionBadge, StatusBadge } from '../../components/status-badge.tsx';
 import { needsCertificateTrust } from './config-api.ts';
 
-export function DeviceState({ enabled, status, compact }: { enabled: boolean; status?: DeviceStatus; compact?: boolean }) {
+export function DeviceState({ enabled, status }: { enabled: boolean; status?: DeviceStatus }) {
   if (!enabled)
     return (
       <StatusBadge tone="neutral" title="Disabled devices are not polled">
@@ -21,13 +21,12 @@ export function DeviceState({ enabled, status, compact }: { enabled: boolean; st
   return (
     <span class="dv-state">
       <ConnectionBadge state={state} />
-      {reason && !compact && (
+      {reason && (
         <span class="dv-state-reason">
           {reason}
           {retryInMs !== undefined && state === 'backing-off' && <> · retry in {formatDuration(retryInMs)}</>}
         </span>
       )}
-      {reason && compact && <span class="visually-hidden">: {reason}</span>}
       {needsCertificateTrust(reason) && (
         <a class="dv-cert-link" href="#/certificates">
           Trust the server certificate
