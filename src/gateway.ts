@@ -186,14 +186,14 @@ export class Gateway {
         return undefined;
       },
       write: (device, tag, raw) => {
-        const runtime = this.running(device);
+        const runtime = this.runtimeFor(device);
         return runtime.queue.run(async () => {
           if (!runtime.driver) throw new WriteError('NOT_CONNECTED', `device "${device}" is not running`);
           await runtime.driver.write(tag, raw);
         });
       },
       readBack: (device, tags) => {
-        const runtime = this.running(device);
+        const runtime = this.runtimeFor(device);
         const groups = runtime.config.groups.filter((g) => g.tags.some((t) => t.address !== undefined && tags.includes(t.name)));
         return runtime.queue.run(async () => {
           // Read back at once, and publish the new values now rather than at the next poll.
@@ -208,7 +208,7 @@ export class Gateway {
   }
 
   /** A device's runtime, for a write that may race a configuration change that removed it. */
-  private running(device: string): DeviceRuntime {
+  private runtimeFor(device: string): DeviceRuntime {
     const runtime = this.devices.get(device);
     if (!runtime) throw new WriteError('NOT_CONNECTED', `device "${device}" was removed or reconfigured during the write`);
     return runtime;
