@@ -25,6 +25,7 @@ echo "Lint and format (biome), types (tsc), web UI build (vite)"
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p src/ui/tsconfig.json
+npx tsc -p src/ui/tsconfig.test.json
 npm run --silent build:ui
 
 mapfile -t files < <(find src drivers simulators test -name '*.test.ts' -not -path '*/node_modules/*' | sort)

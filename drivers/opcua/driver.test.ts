@@ -303,6 +303,8 @@ describe('OPC UA driver against the simulator', () => {
       assert.equal(fl?.children?.find((n) => n.browseName === 'Alarms')?.children?.[0]?.browseName, 'HighTemperature');
       const types = await h.driver.browse({ from: `${NS}Types`, depth: 1, limit: 1000 });
       assert.equal(types.find((n) => n.browseName === 'ReadOnlyInt32')?.access, 'read');
+      const array = types.find((n) => n.browseName === 'DoubleArray');
+      assert.deepEqual([array?.dataType, array?.type], ['Double[]', undefined], 'an array is listed but cannot become a tag');
     } finally {
       await h.driver.stop();
     }

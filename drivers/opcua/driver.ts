@@ -534,6 +534,7 @@ export class OpcuaDriver implements Driver {
             variables.flatMap((r) => [
               { nodeId: r.nodeId, attributeId: ATTR.DataType },
               { nodeId: r.nodeId, attributeId: ATTR.UserAccessLevel },
+              { nodeId: r.nodeId, attributeId: ATTR.ValueRank },
             ]),
           ),
         )
@@ -549,11 +550,13 @@ export class OpcuaDriver implements Driver {
       };
       const v = variables.indexOf(r);
       if (v >= 0) {
-        const dataType = attributes[2 * v]?.value.value as { namespace: number; value: unknown } | null;
+        const dataType = attributes[3 * v]?.value.value as { namespace: number; value: unknown } | null;
         const builtIn = dataType?.namespace === 0 && typeof dataType.value === 'number' ? UA_TYPES[dataType.value] : undefined;
-        node.dataType = builtIn?.name ?? (dataType ? String(dataType) : undefined);
-        node.type = builtIn?.type;
-        const access = Number(attributes[2 * v + 1]?.value.value ?? 0);
+        // Only scalars (ValueRank -1) map to a tag type: arrays are listed but cannot become tags.
+        const scalar = attributes[3 * v + 2]?.value.value === -1;
+        node.dataType = builtIn ? `${builtIn.name}${scalar ? '' : '[]'}` : dataType ? String(dataType) : undefined;
+        node.type = scalar ? builtIn?.type : undefined;
+        const access = Number(attributes[3 * v + 1]?.value.value ?? 0);
         node.access = access & 1 ? (access & 2 ? 'readwrite' : 'read') : access & 2 ? 'write' : 'none';
       }
       return node;
