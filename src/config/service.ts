@@ -53,7 +53,11 @@ export function diffConfig(prev: Readonly<Config>, next: Readonly<Config>): Conf
     removed: [...before.keys()].filter((n) => !after.has(n)),
     changed: [...after.keys()].filter((n) => before.has(n) && before.get(n) !== after.get(n)),
     northbound: differs(prev.northbound, next.northbound),
-    restartRequired: (['api', 'broker', 'simulators'] as const).filter((k) => differs(prev[k], next[k])),
+    restartRequired: [
+      ...(['api', 'broker', 'simulators'] as const).filter((k) => differs(prev[k], next[k])),
+      // Read-only mode applies at once; the write timeout and the audit size from the next start.
+      ...(differs({ ...prev.writes, readOnly: 0 }, { ...next.writes, readOnly: 0 }) ? ['writes'] : []),
+    ],
   };
 }
 
