@@ -94,7 +94,12 @@ export class ConfigService {
     return this.queue.run(async () => {
       const current = this.target.config;
       const draft = structuredClone(current) as Config;
-      const next = keepSecrets(edit(draft) ?? (draft as unknown as Record<string, unknown>), current);
+      const doc: unknown = edit(draft) ?? draft;
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+        throw new ConfigError(`${what}: the document must be a mapping of settings`, [
+          { path: '(root)', message: 'must be a mapping (northbound, devices, …)' },
+        ]);
+      const next = keepSecrets(doc as Record<string, unknown>, current);
       let valid: Readonly<Config>;
       try {
         valid = validateConfig(next);

@@ -221,6 +221,8 @@ describe('configuration API, applied live', () => {
       ['Keep', 'Added'],
     );
 
+    const scalar = await call('POST', '/api/v1/config/import', '42');
+    assert.deepEqual([scalar.status, scalar.json.details], [400, [{ path: '(root)', message: 'must be a mapping (northbound, devices, …)' }]]);
     const syntax = await call('POST', '/api/v1/config/import', 'devices: [\n  - name: x\n bad');
     assert.equal(syntax.status, 400);
     assert.match(syntax.json.details[0].path, /^line \d+, column \d+$/);
