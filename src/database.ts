@@ -10,7 +10,7 @@ import { DatabaseTooNewError, PlexusError } from './errors.ts';
 export type Db = Database.Database;
 
 /** Migration N is MIGRATIONS[N-1]; never edit one that has shipped, add the next. */
-const MIGRATIONS: string[] = [
+export const MIGRATIONS: string[] = [
   `CREATE TABLE config_revision (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      created_at INTEGER NOT NULL,
@@ -59,12 +59,21 @@ export function openDatabase(dataDir: string): Db {
   } catch (err) {
     throw new PlexusError('PLX_DATA_DIR', `data directory ${dataDir} is not writable: ${(err as Error).message}`);
   }
-  const db = new Database(path.join(dataDir, 'plexus.db'));
+  const file = path.join(dataDir, DB_FILE);
+  const db = new Database(file);
+  // Everything in the data directory (keys, tokens' hashes, stored values) is for the gateway's user only.
+  fs.chmodSync(file, 0o600);
+  const found = db.pragma('user_version', { simple: true }) as number;
+  if (found > SCHEMA_VERSION) {
+    // Refused before anything (even the journal mode) is written to it.
+    db.close();
+    throw new DatabaseTooNewError(found, SCHEMA_VERSION);
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   try {
-    migrate(db);
+    migrate(db, file);
   } catch (err) {
     db.close();
     throw err;
@@ -72,9 +81,23 @@ export function openDatabase(dataDir: string): Db {
   return db;
 }
 
-function migrate(db: Db) {
+export const DB_FILE = 'plexus.db';
+
+/** Closes the database with its write-ahead log folded in: one self-contained file on disk. */
+export function closeDatabase(db: Db): void {
+  if (!db.open) return;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+/** Upgrades the schema in place, after a copy of the older database is taken beside it. */
+function migrate(db: Db, file: string) {
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) throw new DatabaseTooNewError(current, SCHEMA_VERSION);
+  if (current > 0 && current < SCHEMA_VERSION) {
+    const copy = `${file}.schema${current}-${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+    db.exec(`VACUUM INTO '${copy.replace(/'/g, "''")}'`);
+    fs.chmodSync(copy, 0o600);
+  }
   for (let v = current; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v] as string);

@@ -28,7 +28,7 @@ import { GroupScheduler } from './scheduler/group-scheduler.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { SharedResources } from './shared-resources.ts';
 import { type DeviceCommand, type DeviceModel, EdgeNode } from './sparkplug/edge-node.ts';
-import { SqliteStore } from './store/store.ts';
+import { defaultStoreBytes, SqliteStore } from './store/store.ts';
 import { AuditLog } from './writes/audit-log.ts';
 import { WriteService, type WriteTarget } from './writes/write-service.ts';
 
@@ -144,7 +144,7 @@ export class Gateway {
       },
       store: new SqliteStore(
         db,
-        { maxBytes: northbound.store.maxBytes, maxAgeMs: northbound.store.maxAgeS && northbound.store.maxAgeS * 1000 },
+        { maxBytes: northbound.store.maxBytes ?? defaultStoreBytes(this.opts.dataDir), maxAgeMs: northbound.store.maxAgeS && northbound.store.maxAgeS * 1000 },
         this.log.child({ component: 'store' }),
         this.clock,
       ),

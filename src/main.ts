@@ -16,10 +16,14 @@ import { TokenStore } from './api/tokens.ts';
 import { UserStore } from './api/users.ts';
 import { loadConfigFile } from './config/load.ts';
 import { ConfigRepository } from './config/repository.ts';
-import { openDatabase, readMeta, writeMeta } from './database.ts';
+import { closeDatabase, openDatabase, readMeta, SCHEMA_VERSION, writeMeta } from './database.ts';
 import { ConfigError, NoConfigError, PlexusError } from './errors.ts';
 import { Gateway } from './gateway.ts';
 import { createLogger } from './log.ts';
+import { backup, restore } from './ops/backup.ts';
+import { runDoctor } from './ops/doctor.ts';
+import { lockDataDir } from './ops/lock.ts';
+import { installService, unitFile } from './ops/service.ts';
 import { nodeTopic } from './sparkplug/topics.ts';
 
 const USAGE = `Usage:
@@ -33,6 +37,14 @@ const USAGE = `Usage:
   plexus token revoke NAME | list [--data-dir DIR] API tokens for automation (default role: admin)
   plexus user reset-password NAME [--data-dir DIR] sets a new password (asked on stdin, or $PLEXUS_PASSWORD)
   plexus user list [--data-dir DIR]
+  plexus backup FILE [--store] [--audit] [--data-dir DIR]
+                                                  a consistent copy, also while the gateway runs: the
+                                                  configuration, users and state; unsent values and
+                                                  audit logs with --store and --audit
+  plexus restore FILE [--force] [--data-dir DIR]  into a data directory whose gateway is stopped
+  plexus doctor [--config FILE] [--data-dir DIR]  checks what usually goes wrong on site, with the fix
+  plexus install-service [--config FILE] [--user plexus] [--data-dir /var/lib/plexus] [--root DIR] [--print]
+                                                  a systemd service for the installed package
 
 The data directory (default ./data, or $PLEXUS_DATA_DIR) holds the SQLite database.`;
 
@@ -70,6 +82,13 @@ async function start(args: string[]) {
   const log = createLogger();
   const imported = values.config ? loadConfigFile(values.config) : undefined;
   const db = openDatabase(dataDir);
+  let release: () => void;
+  try {
+    release = lockDataDir(dataDir);
+  } catch (err) {
+    closeDatabase(db);
+    throw err;
+  }
   const repo = new ConfigRepository(db);
   // The file is imported when it changed since it was last imported: changes made in the UI survive a restart.
   const fingerprint = imported && crypto.createHash('sha256').update(JSON.stringify(imported)).digest('hex');
@@ -80,15 +99,16 @@ async function start(args: string[]) {
   const config = repo.load();
   if (!config) throw new NoConfigError(dataDir);
   const gateway = new Gateway({ config, db, dataDir, log });
-  onSignals(async () => {
+  const shutdown = async () => {
     await gateway.stop();
-    db.close();
-  });
+    closeDatabase(db);
+    release();
+  };
+  onSignals(shutdown);
   try {
     await gateway.start();
   } catch (err) {
-    await gateway.stop();
-    db.close();
+    await shutdown();
     throw err;
   }
   const { groupId, edgeNodeId } = config.northbound;
@@ -158,7 +178,7 @@ function token(args: string[]) {
     if (!tokens.revoke(name)) throw new PlexusError('PLX_NOT_FOUND', `there is no token named "${name}"`, 404);
     say(`API token "${name}" revoked.`);
   } finally {
-    db.close();
+    closeDatabase(db);
   }
 }
 
@@ -181,7 +201,7 @@ async function user(args: string[]) {
     new EventLog(db).record('command line', 'password reset', `user ${found.name}`);
     say(`The password of ${found.name} is set; their sessions have ended.`);
   } finally {
-    db.close();
+    closeDatabase(db);
   }
 }
 
@@ -194,6 +214,65 @@ async function readLine(prompt: string): Promise<string> {
   } finally {
     rl.close();
   }
+}
+
+async function backupCommand(args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'data-dir': { type: 'string' }, store: { type: 'boolean' }, audit: { type: 'boolean' } },
+  });
+  const file = positionals[0];
+  if (!file) throw new PlexusError('PLX_USAGE', 'usage: plexus backup FILE [--store] [--audit] [--data-dir DIR]', 400);
+  const { bytes, left } = await backup(dataDirOf(values), path.resolve(file), { store: values.store, audit: values.audit });
+  say(`Backed up to ${file} (${Math.ceil(bytes / 1024)} KiB)${left.length ? `; left out: ${left.join(', ')}` : ''}.`);
+}
+
+function restoreCommand(args: string[]) {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'data-dir': { type: 'string' }, force: { type: 'boolean' } } });
+  const file = positionals[0];
+  if (!file) throw new PlexusError('PLX_USAGE', 'usage: plexus restore FILE [--force] [--data-dir DIR]', 400);
+  const dataDir = dataDirOf(values);
+  const { migratedFrom } = restore(dataDir, path.resolve(file), values.force);
+  say(
+    `Restored ${file} into ${dataDir}${migratedFrom < SCHEMA_VERSION ? ` (upgraded from schema ${migratedFrom})` : ''}; start the gateway without --config to run it.`,
+  );
+}
+
+async function doctorCommand(args: string[]) {
+  const { values } = parseArgs({ args, options: { 'data-dir': { type: 'string' }, config: { type: 'string' } } });
+  const checks = await runDoctor(dataDirOf(values), values.config);
+  const mark = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+  for (const c of checks) {
+    say(`${mark[c.status]}  ${c.name}: ${c.detail}`);
+    if (c.fix && c.status !== 'ok') say(`      fix: ${c.fix}`);
+  }
+  const failed = checks.filter((c) => c.status === 'fail').length;
+  say(failed ? `${failed} check(s) failed.` : 'Everything checked is in order.');
+  if (failed) process.exitCode = 1;
+}
+
+function installServiceCommand(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      user: { type: 'string', default: 'plexus' },
+      'data-dir': { type: 'string', default: '/var/lib/plexus' },
+      root: { type: 'string', default: '/' },
+      print: { type: 'boolean' },
+    },
+  });
+  const opts = { user: values.user, dataDir: values['data-dir'], root: values.root, config: values.config && path.resolve(values.config) };
+  if (values.print) {
+    process.stdout.write(unitFile({ ...opts, config: !!opts.config }));
+    return;
+  }
+  if (opts.config) loadConfigFile(opts.config); // refuse a bad file before installing anything
+  const { written, next } = installService(opts);
+  for (const w of written) say(`wrote ${w}`);
+  say('Then:');
+  for (const n of next) say(`  ${n}`);
 }
 
 async function main(argv: string[]) {
@@ -209,6 +288,14 @@ async function main(argv: string[]) {
       return token(rest);
     case 'user':
       return user(rest);
+    case 'backup':
+      return backupCommand(rest);
+    case 'restore':
+      return restoreCommand(rest);
+    case 'doctor':
+      return doctorCommand(rest);
+    case 'install-service':
+      return installServiceCommand(rest);
     case undefined:
     case 'help':
     case '--help':

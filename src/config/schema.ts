@@ -83,7 +83,12 @@ export const NorthboundSchema = Type.Object(
     connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
     store: Type.Object(
       {
-        maxBytes: Type.Integer({ minimum: 65_536, default: 256 * 1024 * 1024, description: 'Largest size of stored values; the oldest go first' }),
+        maxBytes: Type.Optional(
+          Type.Integer({
+            minimum: 65_536,
+            description: 'Largest size of stored values; the oldest go first. Default: a quarter of the disk space free at start, at most 4 GiB',
+          }),
+        ),
         maxAgeS: Type.Optional(Type.Integer({ minimum: 1, description: 'Values older than this are dropped' })),
         replayMaxBatchesPerSecond: Type.Optional(
           Type.Integer({ minimum: 1, description: 'Limit on stored updates sent per second after a reconnect (slow or metered links)' }),

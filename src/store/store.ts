@@ -7,6 +7,7 @@
  * waiting again, and is sent as historical data after the next births.
  */
 
+import fs from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Quality, TagValue } from '../../drivers/contract.ts';
@@ -37,6 +38,8 @@ export interface StoreStats {
   oldestTs?: number;
   /** Values dropped because the store was full or too old. */
   dropped: number;
+  /** The cap in force (configured, or the default share of the free disk). */
+  maxBytes?: number;
 }
 
 /** The store-and-forward queue; every implementation passes test/store-contract.ts. */
@@ -166,7 +169,7 @@ export class SqliteStore implements ValueStore {
 
   stats(): StoreStats {
     const oldest = this.totals.batches > 0 ? ((this.stmt.oldestTs.get() as { ts: number | null }).ts ?? undefined) : undefined;
-    return { ...this.totals, oldestTs: oldest, dropped: this.dropped };
+    return { ...this.totals, oldestTs: oldest, dropped: this.dropped, maxBytes: this.limits.maxBytes };
   }
 
   private forget(row: { count: number; bytes: number }) {
@@ -235,4 +238,17 @@ export class SqliteStore implements ValueStore {
     }
     return id;
   }
+}
+
+/** The store's default cap: a quarter of the disk space free in the data directory, between 64 MiB and 4 GiB. */
+export function defaultStoreBytes(dataDir: string): number {
+  const MiB = 1024 * 1024;
+  let free = 1024 * MiB;
+  try {
+    const s = fs.statfsSync(dataDir);
+    free = s.bavail * s.bsize;
+  } catch {
+    // A file system that cannot say: assume 1 GiB free.
+  }
+  return Math.min(4096 * MiB, Math.max(64 * MiB, Math.floor(free / 4)));
 }
