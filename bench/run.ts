@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus, sparkplug, store, writes, opcua, s7.
+ * Names: pipeline, modbus, sparkplug, store, writes, opcua, s7, footprint.
  */
+import { benchFootprint } from './footprint.ts';
 import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
 import { benchOpcua } from './opcua.ts';
@@ -18,6 +19,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   writes: benchWrites,
   opcua: benchOpcua,
   s7: benchS7,
+  footprint: benchFootprint,
 };
 
 const chosen = process.argv.slice(2);

@@ -186,6 +186,34 @@ describe('store-and-forward', () => {
     assert.deepEqual(result.liveDuplicates, []);
   });
 
+  it('stops gracefully on SIGTERM within the bound, NDEATH first; values stored during an outage survive the stop', async () => {
+    await setUp();
+    gateway.start();
+    await host.next('DBIRTH', (m) => m.type === 'DBIRTH', 0, 30_000);
+    await waitFor(() => counterValues(host.messages).length >= 5, 'live values');
+    const from = host.messages.length;
+    const t0 = Date.now();
+    assert.equal(await gateway.kill('SIGTERM'), 0, 'a graceful stop exits 0');
+    assert.ok(Date.now() - t0 < 15_000, `stopped in ${Date.now() - t0} ms`);
+    await host.next('NDEATH', (m) => m.type === 'NDEATH', from);
+
+    gateway.start();
+    await host.next('DBIRTH after the restart', (m) => m.type === 'DBIRTH', from, 30_000);
+    await mosquitto.stop();
+    await new Promise((r) => setTimeout(r, 3000)); // the outage: values go to the store
+    assert.equal(await gateway.kill('SIGTERM'), 0, 'a stop while the broker is away exits 0 too');
+    await mosquitto.start();
+    await host.connect(mosquitto.url, { persistent: true });
+    const up = Date.now();
+    gateway.start();
+    const result = await settle(up);
+    assert.deepEqual(result.missing, [], 'nothing read before the stop was lost');
+    assert.ok(
+      result.seen.some((v) => v.historical),
+      'the outage arrived as historical data',
+    );
+  });
+
   it('loses nothing read from the device when the gateway is killed (SIGKILL) during an outage and during replay', async () => {
     await setUp({ store: { replayMaxBatchesPerSecond: 20 } });
     gateway.start();
