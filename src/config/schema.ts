@@ -5,6 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { BYTE_ORDERS, DATA_TYPES } from '../../drivers/contract.ts';
+import { OeeSchema } from '../analytics/schema.ts';
 import { PipelineProperties } from '../pipeline/schema.ts';
 import { Enum } from './schema-kit.ts';
 
@@ -58,6 +59,7 @@ export const DeviceSchema = Type.Object(
     readOnly: Type.Boolean({ default: false, description: 'Refuse every write to this device (commissioning, audits)' }),
     connection: Type.Record(Type.String(), Type.Unknown(), { description: 'Protocol-specific settings' }),
     groups: Type.Array(GroupSchema, { default: [] }),
+    oee: Type.Optional(OeeSchema),
   },
   { additionalProperties: false },
 );

@@ -1,10 +1,11 @@
 /**
  * A tag's pipeline, built once when the configuration is applied:
- * transform steps → valid range → aggregate windows → filters (report by
- * exception, deadband, minimum interval) → the update that is reported.
- * Failed reads become bad values (or the last good one, marked stale).
+ * transform steps → valid range → aggregate windows and anomaly detection →
+ * filters (report by exception, deadband, minimum interval) → the update that
+ * is reported. Failed reads become bad values (or the last good one, marked stale).
  */
 import type { DataType, Quality, Sample, TagValue } from '../../drivers/contract.ts';
+import { AnomalyConfigError, AnomalyDetector, resolveAnomaly } from '../analytics/anomaly.ts';
 import type { TagConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
 import { compileExpression, type ExprContext, type ExprValue, InputError } from './expression.ts';
@@ -37,6 +38,7 @@ export interface AggregateMetric {
 
 export interface TagPipeline {
   readonly outputType: DataType;
+  /** The extra metrics the tag publishes (aggregates, anomaly alarm and score), declared in the DBIRTH. */
   readonly aggregateMetrics: readonly AggregateMetric[];
   /** Tags this tag's formulas read. */
   readonly references: readonly string[];
@@ -49,6 +51,9 @@ export interface TagPipeline {
 }
 
 const aggregateName = (tag: string, fn: AggregateFunction, windowS: number) => `${tag}/${fn}_${windowS}s`;
+
+/** The metrics of a tag's anomaly detection. */
+export const anomalyMetricNames = (tag: string) => ({ alarm: `${tag}/anomaly`, score: `${tag}/anomaly_score`, since: `${tag}/anomaly_since` });
 
 export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
   const steps: Step[] = [];
@@ -80,6 +85,18 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
   const numericOut = isNumericType(outputType);
   if (tag.aggregates.length > 0 && !numericOut) throw new PipelineConfigError('aggregates', `aggregates need a numeric value, not ${outputType}`);
   if (tag.deadband && !numericOut) throw new PipelineConfigError('deadband', `a deadband needs a numeric value, not ${outputType}`);
+  if (tag.anomaly && !numericOut) throw new PipelineConfigError('anomaly', `anomaly detection needs a numeric value, not ${outputType}`);
+  let detector: AnomalyDetector | undefined;
+  let scoreDeadband = 0;
+  if (tag.anomaly) {
+    try {
+      detector = new AnomalyDetector(resolveAnomaly(tag.anomaly));
+    } catch (err) {
+      if (!(err instanceof AnomalyConfigError)) throw err;
+      throw new PipelineConfigError(`anomaly.${err.where}`, err.message);
+    }
+    scoreDeadband = tag.anomaly.scoreDeadband;
+  }
 
   let deadbandOf: ((last: number) => number) | undefined;
   if (tag.deadband) {
@@ -99,6 +116,10 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
   const aggregateMetrics: AggregateMetric[] = tag.aggregates.flatMap((a) =>
     a.functions.map((fn) => ({ name: aggregateName(tag.name, fn, a.windowS), type: (fn === 'count' ? 'uint32' : 'float64') as DataType })),
   );
+  const anomalyNames = anomalyMetricNames(tag.name);
+  if (detector) {
+    aggregateMetrics.push({ name: anomalyNames.alarm, type: 'bool' }, { name: anomalyNames.score, type: 'float64' }, { name: anomalyNames.since, type: 'datetime' });
+  }
 
   const floatOut = outputType === 'float64' || outputType === 'float32';
   const hasValidRange = numericOut && tag.validRange !== undefined;
@@ -115,6 +136,55 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
   let lastQuality: Quality = 'bad';
   let lastReason: string | undefined;
   let lastTs = 0;
+  /** What the anomaly metrics last reported: good, or not good (alarm stale, score bad) since the input went bad. */
+  let anomalyGood: boolean | undefined;
+  let lastScore = Number.NaN;
+
+  /** The anomaly metrics after a value: alarm and its time on a change, the score when it moved by the deadband. */
+  function reportAnomaly(d: AnomalyDetector, quality: Quality, reason: string | undefined, value: TagValue | null, ts: number, out: TagUpdate[]) {
+    if (quality === 'good') {
+      d.add(ts, toNumber(value as TagValue));
+      const fresh = anomalyGood !== true;
+      anomalyGood = true;
+      if (d.changed || fresh) {
+        out.push({ tag: anomalyNames.alarm, value: d.alarm, quality: 'good', sourceTs: ts });
+        out.push({ tag: anomalyNames.since, value: d.since, quality: 'good', sourceTs: ts });
+      }
+      const score = Math.round(d.score * 100) / 100;
+      if (fresh || d.changed || Math.abs(score - lastScore) >= scoreDeadband) {
+        lastScore = score;
+        out.push({ tag: anomalyNames.score, value: score, quality: 'good', sourceTs: ts });
+      }
+      return;
+    }
+    if (anomalyGood === false) return;
+    anomalyGood = false;
+    lastScore = Number.NaN;
+    const why = `the input is ${quality}${reason ? ` (${reason})` : ''}`;
+    const known = !Number.isNaN(d.since);
+    out.push({ tag: anomalyNames.alarm, value: known ? d.alarm : null, quality: known ? 'stale' : 'bad', reason: why, sourceTs: ts });
+    out.push({ tag: anomalyNames.score, value: null, quality: 'bad', reason: why, sourceTs: ts });
+  }
+
+  /** The tag's own update, through the report filters. */
+  function reportValue(value: TagValue | null, quality: Quality, reason: string | undefined, ts: number, out: TagUpdate[]) {
+    if (reported && lastQuality === quality && lastReason === reason) {
+      const sameValue = lastValue === value || (typeof value === 'number' && Number.isNaN(value) && Number.isNaN(lastValue as number));
+      if (rbe && sameValue) return;
+      if (quality === 'good' && deadbandOf && lastValue !== null && value !== null) {
+        const previous = toNumber(lastValue);
+        if (Math.abs(toNumber(value) - previous) <= deadbandOf(previous)) return;
+      }
+      if (minInterval > 0 && ts - lastTs < minInterval) return;
+    }
+    // The last report is kept as primitives, so the update objects themselves stay short-lived.
+    reported = true;
+    lastValue = value;
+    lastQuality = quality;
+    lastReason = reason;
+    lastTs = ts;
+    out.push({ tag: name, value, quality, reason, sourceTs: ts });
+  }
 
   function emitWindows(results: ReturnType<TumblingWindow['add']>, config: (typeof tag.aggregates)[number], out: TagUpdate[]) {
     for (const r of results) {
@@ -171,22 +241,8 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
         emitWindows(window.add(sample.sourceTs, quality === 'good' ? toNumber(value as TagValue) : undefined), config, out);
       }
 
-      if (reported && lastQuality === quality && lastReason === reason) {
-        const sameValue = lastValue === value || (typeof value === 'number' && Number.isNaN(value) && Number.isNaN(lastValue as number));
-        if (rbe && sameValue) return;
-        if (quality === 'good' && deadbandOf && lastValue !== null && value !== null) {
-          const previous = toNumber(lastValue);
-          if (Math.abs(toNumber(value) - previous) <= deadbandOf(previous)) return;
-        }
-        if (minInterval > 0 && sample.sourceTs - lastTs < minInterval) return;
-      }
-      // The last report is kept as primitives, so the update objects themselves stay short-lived.
-      reported = true;
-      lastValue = value;
-      lastQuality = quality;
-      lastReason = reason;
-      lastTs = sample.sourceTs;
-      out.push({ tag: name, value, quality, reason, sourceTs: lastTs });
+      reportValue(value, quality, reason, sample.sourceTs, out);
+      if (detector) reportAnomaly(detector, quality, reason, value, sample.sourceTs, out);
     },
 
     flush(now, out, graceMs = 2000) {

@@ -1,6 +1,7 @@
 /** The configuration of a tag's pipeline: transform steps, filters, quality handling, aggregates. */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { DATA_TYPES } from '../../drivers/contract.ts';
+import { AnomalySchema } from '../analytics/schema.ts';
 import { Enum, KindUnion } from '../config/schema-kit.ts';
 
 const step = <K extends string, P extends Record<string, TSchema>>(kind: K, props: P, description: string) =>
@@ -59,6 +60,7 @@ export const PipelineProperties = {
   ),
   onBadRead: Enum(['bad', 'stale'], { default: 'bad', description: 'On a failed read: report bad, or keep the last good value marked stale' }),
   aggregates: Type.Array(AggregateSchema, { default: [] }),
+  anomaly: Type.Optional(AnomalySchema),
 };
 
 export type StepConfig = Static<typeof StepSchema>;

@@ -4,14 +4,15 @@
  * route names. A page that crashes shows its error, never a blank screen.
  */
 import { useCallback, useEffect, useErrorBoundary, useRef, useState } from 'preact/hooks';
-import { ApiError, api, can, setUnauthorizedHandler, type User } from './api.ts';
-import { Banner, ErrorBanner, errorMessage } from './components/error-banner.tsx';
-import { FormField } from './components/form-field.tsx';
+import { api, can, setUnauthorizedHandler, type User } from './api.ts';
+import { Banner, ErrorBanner, errorMessage, fieldErrors } from './components/error-banner.tsx';
+import { FormActions } from './components/form-field.tsx';
 import type { GatewayStatus, NorthboundConfig } from './components/gateway-types.ts';
 import { Modal } from './components/modal.tsx';
 import { EmptyState, Loading } from './components/page-header.tsx';
+import { MIN_PASSWORD_LENGTH, PasswordField } from './components/password-field.tsx';
 import { navigate, type Route, useRoute } from './components/route.ts';
-import { MIN_PASSWORD_LENGTH, type Session, SessionContext } from './components/session.ts';
+import { type Session, SessionContext } from './components/session.ts';
 import { NorthboundBadge } from './components/status-badge.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { DashboardPage } from './pages/dashboard.tsx';
@@ -329,7 +330,7 @@ function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
     password: password.length < MIN_PASSWORD_LENGTH ? `at least ${MIN_PASSWORD_LENGTH} characters` : undefined,
     repeat: repeat !== password ? 'the two new passwords differ' : undefined,
   };
-  const server = error instanceof ApiError ? Object.fromEntries(error.details.map((d) => [d.path, d.message])) : {};
+  const server = fieldErrors(error);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -365,24 +366,11 @@ function ChangePasswordDialog({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="Change password" onClose={onClose}>
       <form onSubmit={submit} class="form">
-        <FormField label="Current password" error={server.current}>
-          <input type="password" autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} required />
-        </FormField>
-        <FormField label="New password" error={(tried && local.password) || server.password} hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}>
-          <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
-        </FormField>
-        <FormField label="Repeat the new password" error={tried ? local.repeat : undefined}>
-          <input type="password" autocomplete="new-password" value={repeat} onInput={(e) => setRepeat(e.currentTarget.value)} required />
-        </FormField>
+        <PasswordField kind="current" label="Current password" value={current} onInput={setCurrent} error={server.current} />
+        <PasswordField kind="new" label="New password" value={password} onInput={setPassword} error={(tried && local.password) || server.password} />
+        <PasswordField kind="repeat" label="Repeat the new password" value={repeat} onInput={setRepeat} error={tried ? local.repeat : undefined} />
         <ErrorBanner error={error} />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Change password'}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} label="Change password" busyLabel="Saving…" />
       </form>
     </Modal>
   );

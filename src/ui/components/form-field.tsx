@@ -46,3 +46,31 @@ export function FormField({ label, error, hint, optional, class: cls, children }
     </div>
   );
 }
+
+/** Cancel and submit, at the end of a form in a dialog; the submit button says what is going on while `busy`. */
+export function FormActions({
+  onCancel,
+  busy,
+  label,
+  busyLabel = label,
+  children,
+}: {
+  onCancel: () => void;
+  busy: boolean;
+  label: string;
+  busyLabel?: string;
+  /** More buttons, between the two. */
+  children?: preact.ComponentChildren;
+}) {
+  return (
+    <div class="form-actions">
+      <button type="button" class="btn" onClick={onCancel}>
+        Cancel
+      </button>
+      {children}
+      <button type="submit" class="btn btn-primary" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+    </div>
+  );
+}

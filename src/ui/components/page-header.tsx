@@ -17,18 +17,18 @@ export function PageHeader({ title, subtitle, children }: { title: string; subti
 }
 
 /** A place-holder that says why it is empty and what to do next. */
-export function EmptyState({ title, children }: { title: string; children?: preact.ComponentChildren }) {
+export function EmptyState({ title, class: cls, children }: { title: string; class?: string; children?: preact.ComponentChildren }) {
   return (
-    <div class="empty">
+    <div class={cls ? `empty ${cls}` : 'empty'}>
       <p class="empty-title">{title}</p>
       {children && <div class="empty-body">{children}</div>}
     </div>
   );
 }
 
-export function Loading({ what = 'Loading' }: { what?: string }) {
+export function Loading({ what = 'Loading', class: cls }: { what?: string; class?: string }) {
   return (
-    <p class="loading" role="status">
+    <p class={cls ? `loading ${cls}` : 'loading'} role="status">
       <span class="spinner" aria-hidden="true" />
       {what}…
     </p>

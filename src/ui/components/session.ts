@@ -4,9 +4,6 @@ import { useContext } from 'preact/hooks';
 import type { User } from '../api.ts';
 import type { GatewayStatus } from './gateway-types.ts';
 
-/** The gateway refuses shorter passwords (400, detail path `password`); the forms say so before sending. */
-export const MIN_PASSWORD_LENGTH = 10;
-
 export interface Session {
   user: User;
   /** The latest GET /api/v1/status (refreshed by the shell every few seconds). */

@@ -1,8 +1,10 @@
 /** Sign-in with user name and password; the gateway's refusal (wrong password, too many attempts) is shown as it says it. */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type User } from '../api.ts';
+import { AuthCard } from '../components/auth-card.tsx';
 import { Banner, ErrorBanner } from '../components/error-banner.tsx';
 import { FormField } from '../components/form-field.tsx';
+import { PasswordField } from '../components/password-field.tsx';
 
 export interface LoginPageProps {
   /** Why the user sees this page: their session ended, or they signed out. */
@@ -15,10 +17,6 @@ export function LoginPage({ reason, onLogin }: LoginPageProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-
-  useEffect(() => {
-    document.title = 'Sign in · Plexus';
-  }, []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -35,32 +33,22 @@ export function LoginPage({ reason, onLogin }: LoginPageProps) {
   };
 
   return (
-    <div class="center-page">
-      <div class="card narrow">
-        <h1 class="auth-title">
-          <span class="brand-mark" aria-hidden="true">
-            ◆
-          </span>{' '}
-          Sign in to Plexus
-        </h1>
-        {reason === 'expired' && !error && <Banner tone="warn">Your session has ended. Sign in again to go on.</Banner>}
-        {reason === 'signed-out' && !error && <Banner tone="info">You are signed out.</Banner>}
-        <form class="form" onSubmit={submit}>
-          <FormField label="User name">
-            <input autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
-          </FormField>
-          <FormField label="Password">
-            <input type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
-          </FormField>
-          <ErrorBanner error={error} title="Sign-in failed" />
-          <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        <p class="muted small">
-          Forgot your password? An admin can reset it on the Users page; on the gateway itself, <code>plexus user reset-password NAME</code> does it.
-        </p>
-      </div>
-    </div>
+    <AuthCard title="Sign in to Plexus" tabTitle="Sign in">
+      {reason === 'expired' && !error && <Banner tone="warn">Your session has ended. Sign in again to go on.</Banner>}
+      {reason === 'signed-out' && !error && <Banner tone="info">You are signed out.</Banner>}
+      <form class="form" onSubmit={submit}>
+        <FormField label="User name">
+          <input autocomplete="username" value={username} onInput={(e) => setUsername(e.currentTarget.value)} required />
+        </FormField>
+        <PasswordField kind="current" label="Password" value={password} onInput={setPassword} />
+        <ErrorBanner error={error} title="Sign-in failed" />
+        <button type="submit" class="btn btn-primary btn-block" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p class="muted small">
+        Forgot your password? An admin can reset it on the Users page; on the gateway itself, <code>plexus user reset-password NAME</code> does it.
+      </p>
+    </AuthCard>
   );
 }

@@ -1,25 +1,25 @@
 /** Users and API tokens (admin): add, change role, reset password, delete; create (shown once) and revoke tokens. */
 import { useRef, useState } from 'preact/hooks';
 import { api, can, type Role, seg, type User } from '../api.ts';
+import { actionsColumn, DataTable } from '../components/data-table.tsx';
 import { Banner, ErrorBanner, fieldErrors } from '../components/error-banner.tsx';
-import { FormField } from '../components/form-field.tsx';
+import { FormActions, FormField } from '../components/form-field.tsx';
 import { formatTime } from '../components/format.ts';
 import { ConfirmDialog, Modal } from '../components/modal.tsx';
 import { EmptyState, Loading, PageHeader } from '../components/page-header.tsx';
-import { MIN_PASSWORD_LENGTH } from '../components/session.ts';
+import { PasswordField, tooShort } from '../components/password-field.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { useApi } from '../components/use-api.ts';
 
-interface UserInfo {
+/** A user or an API token, as the lists give them. */
+interface Account {
   name: string;
   role: Role;
   createdAt: number;
 }
-interface TokenInfo {
-  name: string;
-  role: Role;
-  createdAt: number;
-}
+
+/** Users and tokens are listed alike. */
+const COLUMNS = ['Name', 'Role', 'Created', actionsColumn()];
 
 const ROLES: { role: Role; what: string }[] = [
   { role: 'viewer', what: 'reads status, values and the audit log' },
@@ -74,7 +74,7 @@ export function UsersPage({ user }: { user: User }) {
 }
 
 function Users({ me }: { me: User }) {
-  const users = useApi<UserInfo[]>('/api/v1/users');
+  const users = useApi<Account[]>('/api/v1/users');
   const [adding, setAdding] = useState(false);
   const [resetting, setResetting] = useState<string>();
   const [deleting, setDeleting] = useState<string>();
@@ -113,51 +113,36 @@ function Users({ me }: { me: User }) {
       {saved && <Banner tone="good">{saved}</Banner>}
       {!users.data && !users.error && <Loading what="Reading the users" />}
       {users.data && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">Users</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.map((u) => (
-                <tr key={u.name}>
-                  <td>
-                    {u.name} {u.name === me.name && <StatusBadge tone="info">you</StatusBadge>}
-                  </td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${u.name}`}
-                      value={u.role}
-                      disabled={busy === u.name}
-                      onChange={(e) => changeRole(u.name, e.currentTarget.value as Role)}
-                    >
-                      <RoleOptions />
-                    </select>
-                  </td>
-                  <td class="mono small">{formatTime(u.createdAt)}</td>
-                  <td class="num">
-                    <span class="page-actions" style={{ justifyContent: 'flex-end' }}>
-                      <button type="button" class="btn btn-small" aria-label={`Reset the password of ${u.name}`} onClick={() => setResetting(u.name)}>
-                        Reset password
-                      </button>
-                      <button type="button" class="btn btn-small" aria-label={`Delete user ${u.name}`} onClick={() => setDeleting(u.name)}>
-                        Delete
-                      </button>
-                    </span>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Users" columns={COLUMNS}>
+          {users.data.map((u) => (
+            <tr key={u.name}>
+              <td>
+                {u.name} {u.name === me.name && <StatusBadge tone="info">you</StatusBadge>}
+              </td>
+              <td>
+                <select
+                  aria-label={`Role of ${u.name}`}
+                  value={u.role}
+                  disabled={busy === u.name}
+                  onChange={(e) => changeRole(u.name, e.currentTarget.value as Role)}
+                >
+                  <RoleOptions />
+                </select>
+              </td>
+              <td class="mono small">{formatTime(u.createdAt)}</td>
+              <td class="num">
+                <span class="page-actions" style={{ justifyContent: 'flex-end' }}>
+                  <button type="button" class="btn btn-small" aria-label={`Reset the password of ${u.name}`} onClick={() => setResetting(u.name)}>
+                    Reset password
+                  </button>
+                  <button type="button" class="btn btn-small" aria-label={`Delete user ${u.name}`} onClick={() => setDeleting(u.name)}>
+                    Delete
+                  </button>
+                </span>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {adding && (
         <AddUserDialog
@@ -192,15 +177,7 @@ function Users({ me }: { me: User }) {
   );
 }
 
-function PasswordInputs({ password, setPassword, error }: { password: string; setPassword: (s: string) => void; error?: string }) {
-  return (
-    <FormField label="Password" error={error} hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}>
-      <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} required />
-    </FormField>
-  );
-}
-
-function AddUserDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (u: UserInfo) => void }) {
+function AddUserDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (u: Account) => void }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -208,7 +185,7 @@ function AddUserDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (u:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const server = fieldErrors(error);
-  const short = password.length < MIN_PASSWORD_LENGTH ? `must have at least ${MIN_PASSWORD_LENGTH} characters` : undefined;
+  const short = tooShort(password);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -217,7 +194,7 @@ function AddUserDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (u:
     setBusy(true);
     setError(undefined);
     try {
-      onAdded(await api<UserInfo>('POST', '/api/v1/users', { name: name.trim(), password, role }));
+      onAdded(await api<Account>('POST', '/api/v1/users', { name: name.trim(), password, role }));
       onClose();
     } catch (err) {
       setError(err);
@@ -231,21 +208,14 @@ function AddUserDialog({ onClose, onAdded }: { onClose: () => void; onAdded: (u:
         <FormField label="User name" error={server.name} hint="1-64 letters, digits, '.', '_' or '-'.">
           <input autocomplete="off" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={64} />
         </FormField>
-        <PasswordInputs password={password} setPassword={setPassword} error={(tried && short) || server.password} />
+        <PasswordField kind="new" label="Password" value={password} onInput={setPassword} error={(tried && short) || server.password} />
         <FormField label="Role" error={server.role} hint={<RoleHint />}>
           <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
             <RoleOptions />
           </select>
         </FormField>
         <ErrorBanner error={error} title="The user could not be added" />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add user'}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} label="Add user" busyLabel="Adding…" />
       </form>
     </Modal>
   );
@@ -256,7 +226,7 @@ function ResetPasswordDialog({ name, onClose, onDone }: { name: string; onClose:
   const [tried, setTried] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
-  const short = password.length < MIN_PASSWORD_LENGTH ? `must have at least ${MIN_PASSWORD_LENGTH} characters` : undefined;
+  const short = tooShort(password);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -278,23 +248,16 @@ function ResetPasswordDialog({ name, onClose, onDone }: { name: string; onClose:
     <Modal title={`Reset the password of ${name}`} onClose={onClose}>
       <form class="form" onSubmit={submit}>
         <p>Give {name} the new password by a safe way; they can change it themselves after signing in.</p>
-        <PasswordInputs password={password} setPassword={setPassword} error={(tried && short) || fieldErrors(error).password} />
+        <PasswordField kind="new" label="Password" value={password} onInput={setPassword} error={(tried && short) || fieldErrors(error).password} />
         <ErrorBanner error={error} title="The password could not be reset" />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Reset password'}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} label="Reset password" busyLabel="Saving…" />
       </form>
     </Modal>
   );
 }
 
 function Tokens() {
-  const tokens = useApi<TokenInfo[]>('/api/v1/tokens');
+  const tokens = useApi<Account[]>('/api/v1/tokens');
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<string>();
 
@@ -314,35 +277,20 @@ function Tokens() {
         </EmptyState>
       )}
       {tokens.data && tokens.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="visually-hidden">API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Role</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.map((t) => (
-                <tr key={t.name}>
-                  <td class="mono">{t.name}</td>
-                  <td>{t.role}</td>
-                  <td class="mono small">{formatTime(t.createdAt)}</td>
-                  <td class="num">
-                    <button type="button" class="btn btn-small" aria-label={`Revoke token ${t.name}`} onClick={() => setRevoking(t.name)}>
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="API tokens" columns={COLUMNS}>
+          {tokens.data.map((t) => (
+            <tr key={t.name}>
+              <td class="mono">{t.name}</td>
+              <td>{t.role}</td>
+              <td class="mono small">{formatTime(t.createdAt)}</td>
+              <td class="num">
+                <button type="button" class="btn btn-small" aria-label={`Revoke token ${t.name}`} onClick={() => setRevoking(t.name)}>
+                  Revoke
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {creating && <CreateTokenDialog onClose={() => setCreating(false)} onCreated={() => void tokens.reload()} />}
       {revoking && (
@@ -449,14 +397,7 @@ function CreateTokenDialog({ onClose, onCreated }: { onClose: () => void; onCrea
           </select>
         </FormField>
         <ErrorBanner error={error} title="The token could not be created" />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create token'}
-          </button>
-        </div>
+        <FormActions onCancel={onClose} busy={busy} label="Create token" busyLabel="Creating…" />
       </form>
     </Modal>
   );
