@@ -62,6 +62,17 @@ describe('database upgrades', () => {
     assert.equal(fs.statSync(path.join(dataDir, copies[0] as string)).mode & 0o777, 0o600);
   });
 
+  it('refuses a data directory it cannot write, with the reason', async () => {
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, '');
+    const { code, stderr } = await plexus('start', '--data-dir', path.join(file, 'data'));
+    assert.equal(code, 1);
+    assert.match(stderr, /data directory .*a-file\/data is not writable: ENOTDIR/);
+    const doctor = await plexus('doctor', '--data-dir', path.join(file, 'data'));
+    assert.equal(doctor.code, 1);
+    assert.match(doctor.stderr, /^FAIL +data directory: .* is not writable: ENOTDIR.*\n +fix: give the service user the directory/m);
+  });
+
   it('refuses a database from a newer version without touching it', async () => {
     const dataDir = path.join(dir, 'new');
     fs.mkdirSync(dataDir);

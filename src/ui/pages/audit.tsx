@@ -1,12 +1,14 @@
 /** The audit trail: every write attempt, and every configuration, user and security change, newest first. */
 import { useRef, useState } from 'preact/hooks';
 import type { User } from '../api.ts';
+import { type Column, DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { FormField } from '../components/form-field.tsx';
 import { formatAge, formatMs, formatTime, useNow } from '../components/format.ts';
 import { EmptyState, Loading, PageHeader } from '../components/page-header.tsx';
 import { href, navigate } from '../components/route.ts';
 import { StatusBadge } from '../components/status-badge.tsx';
+import { tabAfterKey } from '../components/tab-keys.ts';
 import { useApi } from '../components/use-api.ts';
 import { WriteResultBadge } from '../components/write-dialog.tsx';
 
@@ -49,12 +51,11 @@ export function AuditPage(props: { user: User; tab?: string }) {
 
   const select = (t: Tab) => navigate(t === 'writes' ? '/audit' : '/audit?tab=events', true);
   const onKey = (e: KeyboardEvent, i: number) => {
-    const next = e.key === 'ArrowRight' ? i + 1 : e.key === 'ArrowLeft' ? i - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? TABS.length - 1 : undefined;
+    const next = tabAfterKey(e.key, i, TABS.length);
     if (next === undefined) return;
     e.preventDefault();
-    const t = TABS[(next + TABS.length) % TABS.length] as (typeof TABS)[number];
-    select(t.id);
-    tabs.current[(next + TABS.length) % TABS.length]?.focus();
+    select((TABS[next] as (typeof TABS)[number]).id);
+    tabs.current[next]?.focus();
   };
 
   return (
@@ -115,6 +116,18 @@ const matches = (filter: string, ...fields: unknown[]) =>
   );
 
 const SOURCE_LABEL: Record<WriteEntry['source'], string> = { ui: 'web UI', api: 'API', dcmd: 'Sparkplug DCMD' };
+const NO_MATCH = <p class="table-footer">No entry matches the filter.</p>;
+
+const WRITE_COLUMNS: Column[] = [
+  { label: 'Time' },
+  { label: 'Who' },
+  { label: 'Device / tag' },
+  { label: 'Requested', num: true },
+  { label: 'Raw', num: true },
+  { label: 'Result' },
+  { label: 'Read back', num: true },
+  { label: 'Latency', num: true },
+];
 
 function Writes({ limit, filter }: { limit: string; filter: string }) {
   const log = useApi<WriteEntry[]>(`/api/v1/audit?limit=${limit}`, REFRESH_MS);
@@ -132,62 +145,38 @@ function Writes({ limit, filter }: { limit: string; filter: string }) {
   return (
     <>
       <ErrorBanner error={log.error} title="Refreshing failed" />
-      <div class="table-wrap">
-        <table class="table">
-          <caption class="visually-hidden">Write attempts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Who</th>
-              <th scope="col">Device / tag</th>
-              <th scope="col" class="num">
-                Requested
-              </th>
-              <th scope="col" class="num">
-                Raw
-              </th>
-              <th scope="col">Result</th>
-              <th scope="col" class="num">
-                Read back
-              </th>
-              <th scope="col" class="num">
-                Latency
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <span class="mono small nowrap">{formatTime(e.ts)}</span>
-                  <span class="cell-sub">{formatAge(e.ts, now)}</span>
-                </td>
-                <td>
-                  {e.who}
-                  <span class="cell-sub">{SOURCE_LABEL[e.source] ?? e.source}</span>
-                </td>
-                <td>
-                  <span class="nowrap">
-                    <a href={href('values', e.device)}>{e.device}</a> / <span class="mono">{e.tag}</span>
-                  </span>
-                </td>
-                <td class="num mono">{json(e.requested)}</td>
-                <td class="num mono">{json(e.raw)}</td>
-                <td class="cell-wrap">
-                  <WriteResultBadge result={e.result} />
-                  {e.message && <span class="cell-sub">{e.message}</span>}
-                </td>
-                <td class="num mono">{json(e.readBack)}</td>
-                <td class="num">{formatMs(e.latencyMs)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows.length === 0 && <p class="table-footer">No entry matches the filter.</p>}
-      </div>
+      <DataTable caption="Write attempts" columns={WRITE_COLUMNS} footer={rows.length === 0 && NO_MATCH}>
+        {rows.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <span class="mono small nowrap">{formatTime(e.ts)}</span>
+              <span class="cell-sub">{formatAge(e.ts, now)}</span>
+            </td>
+            <td>
+              {e.who}
+              <span class="cell-sub">{SOURCE_LABEL[e.source] ?? e.source}</span>
+            </td>
+            <td>
+              <span class="nowrap">
+                <a href={href('values', e.device)}>{e.device}</a> / <span class="mono">{e.tag}</span>
+              </span>
+            </td>
+            <td class="num mono">{json(e.requested)}</td>
+            <td class="num mono">{json(e.raw)}</td>
+            <td class="cell-wrap">
+              <WriteResultBadge result={e.result} />
+              {e.message && <span class="cell-sub">{e.message}</span>}
+            </td>
+            <td class="num mono">{json(e.readBack)}</td>
+            <td class="num">{formatMs(e.latencyMs)}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
+
+const EVENT_COLUMNS = ['Time', 'Who', 'Action', 'Target', 'Detail'];
 
 const ACTION_TONE: [RegExp, 'bad' | 'warn' | 'info'][] = [
   [/deleted|revoked|rejected|failed/, 'bad'],
@@ -208,37 +197,22 @@ function Events({ limit, filter }: { limit: string; filter: string }) {
   return (
     <>
       <ErrorBanner error={log.error} title="Refreshing failed" />
-      <div class="table-wrap">
-        <table class="table">
-          <caption class="visually-hidden">Configuration and security events</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Who</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((e) => (
-              <tr key={e.id}>
-                <td>
-                  <span class="mono small nowrap">{formatTime(e.ts)}</span>
-                  <span class="cell-sub">{formatAge(e.ts, now)}</span>
-                </td>
-                <td>{e.who}</td>
-                <td>
-                  <StatusBadge tone={ACTION_TONE.find(([re]) => re.test(e.action))?.[1] ?? 'info'}>{e.action}</StatusBadge>
-                </td>
-                <td class="cell-wrap">{e.target}</td>
-                <td class="cell-wrap">{e.detail ?? <span class="muted">—</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows.length === 0 && <p class="table-footer">No entry matches the filter.</p>}
-      </div>
+      <DataTable caption="Configuration and security events" columns={EVENT_COLUMNS} footer={rows.length === 0 && NO_MATCH}>
+        {rows.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <span class="mono small nowrap">{formatTime(e.ts)}</span>
+              <span class="cell-sub">{formatAge(e.ts, now)}</span>
+            </td>
+            <td>{e.who}</td>
+            <td>
+              <StatusBadge tone={ACTION_TONE.find(([re]) => re.test(e.action))?.[1] ?? 'info'}>{e.action}</StatusBadge>
+            </td>
+            <td class="cell-wrap">{e.target}</td>
+            <td class="cell-wrap">{e.detail ?? <span class="muted">—</span>}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
