@@ -70,6 +70,22 @@ export const BrokerSchema = Type.Object(
     username: Type.Optional(Type.String()),
     password: Type.Optional(Type.String({ writeOnly: true, description: 'Never returned by the API; leave it out to keep the stored one, "" to clear it' })),
     hasPassword: Type.Optional(Type.Boolean({ readOnly: true, description: 'Set by the API when a password is stored; ignored when sent' })),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(
+            Type.String({ minLength: 1, description: "CA certificate file (PEM) the broker's certificate must chain to; default: the system's CAs" }),
+          ),
+          cert: Type.Optional(Type.String({ minLength: 1, description: 'Client certificate file (PEM), for brokers that want one (mutual TLS)' })),
+          key: Type.Optional(Type.String({ minLength: 1, description: 'Private key file (PEM) of the client certificate' })),
+          passphrase: Type.Optional(Type.String({ writeOnly: true, description: 'Passphrase of an encrypted key; never returned by the API' })),
+          hasPassphrase: Type.Optional(Type.Boolean({ readOnly: true, description: 'Set by the API when a passphrase is stored; ignored when sent' })),
+          servername: Type.Optional(Type.String({ minLength: 1, description: 'Host name to verify when the URL has an IP address' })),
+          verifyHostname: Type.Boolean({ default: true, description: 'Check that the certificate is for this host (turn off only on a test bench)' }),
+        },
+        { additionalProperties: false, description: 'TLS settings of an mqtts:// broker' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -81,7 +97,13 @@ export const NorthboundSchema = Type.Object(
     groupId: Name('Sparkplug group id'),
     edgeNodeId: Name('Sparkplug edge node id'),
     primaryHostId: Type.Optional(Name('Sparkplug primary host application id')),
-    keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
+    mqttVersion: Enum(['3.1.1', '5'], { default: '3.1.1', description: 'MQTT protocol version' }),
+    keepaliveS: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 30,
+      description: 'MQTT keepalive; a connection silent for 1.5 times this is closed and made again',
+    }),
     connectTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
     store: Type.Object(
       {
@@ -156,5 +178,6 @@ export type TagConfig = Static<typeof TagSchema>;
 export type GroupConfig = Static<typeof GroupSchema>;
 export type DeviceConfig = Static<typeof DeviceSchema>;
 export type NorthboundConfig = Static<typeof NorthboundSchema>;
+export type BrokerConfig = Static<typeof BrokerSchema>;
 export type SimulatorConfig = Static<typeof SimulatorSchema>;
 export type Config = Static<typeof ConfigSchema>;

@@ -33,6 +33,12 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
   checkSparkplugId(details, 'northbound.groupId', config.northbound.groupId);
   checkSparkplugId(details, 'northbound.edgeNodeId', config.northbound.edgeNodeId);
   checkSparkplugId(details, 'northbound.primaryHostId', config.northbound.primaryHostId);
+  config.northbound.brokers.forEach((b, i) => {
+    if (!b.tls) return;
+    const at = `northbound.brokers[${i}].tls`;
+    if (!/^(mqtts|ssl):/.test(b.url)) details.push({ path: at, message: 'TLS settings need an mqtts:// URL' });
+    if (!b.tls.cert !== !b.tls.key) details.push({ path: `${at}.${b.tls.cert ? 'key' : 'cert'}`, message: 'a client certificate needs both cert and key' });
+  });
   checkUnique(
     details,
     'devices',

@@ -10,16 +10,17 @@
  * The connection loop is ours (mqtt.js reconnect is off) so that every CONNECT
  * carries a fresh bdSeq in its Will, and so that brokers are tried in order.
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Backoff } from '../../drivers/backoff.ts';
 import type { DataType, Quality, TagValue } from '../../drivers/contract.ts';
 import type { Clock } from '../clock.ts';
-import type { NorthboundConfig } from '../config/schema.ts';
+import type { BrokerConfig, NorthboundConfig } from '../config/schema.ts';
 import type { TagUpdate } from '../events.ts';
 import type { LiveValues } from '../live-values.ts';
 import { redactUrl } from '../log.ts';
 import type { StoreStats, ValueStore } from '../store/store.ts';
+import { explainBrokerError, tlsOptions } from './broker-options.ts';
 import { encodePayload, type MetricOut, SPARKPLUG_TYPE_OF, SparkplugType } from './codec.ts';
 import { type CommandMetric, decodeCommand, MalformedPayloadError } from './command-decoder.ts';
 import { commandValue } from './command-values.ts';
@@ -77,6 +78,16 @@ export interface EdgeNodeStatus {
     resent: number;
   };
   lastError?: string;
+  mqttVersion: '3.1.1' | '5';
+  /** What an MQTT 5 broker announced in its CONNACK. */
+  brokerLimits?: BrokerLimits;
+}
+
+export interface BrokerLimits {
+  maximumPacketSize?: number;
+  receiveMaximum?: number;
+  topicAliasMaximum?: number;
+  retainAvailable?: boolean;
 }
 
 export interface EdgeNodeOptions {
@@ -121,6 +132,9 @@ export class EdgeNode {
   /** Token bucket for store.replayMaxBatchesPerSecond. */
   private replayBudget = 0;
   private lastError?: string;
+  private brokerLimits?: BrokerLimits;
+  /** The topic of the newest publish the broker has not yet proven to have read. */
+  private lastPublished?: string;
   private readonly log: Logger;
 
   constructor(private readonly opts: EdgeNodeOptions) {
@@ -191,6 +205,8 @@ export class EdgeNode {
         resent: this.counters.resent,
       },
       lastError: this.lastError,
+      mqttVersion: this.opts.config.mqttVersion,
+      brokerLimits: this.brokerLimits,
     };
   }
 
@@ -225,8 +241,8 @@ export class EdgeNode {
       const info = byName.get(u.tag);
       if (info) metrics.push({ alias: info.alias, timestamp: u.sourceTs, datatype: info.datatype, value: u.value, quality: this.qualityToSend(device, u) });
     }
-    this.publishDevice('DDATA', device, metrics);
-    this.sent([id]);
+    // Not sent (too large for the broker even alone): it stays in the store, for the next session.
+    if (this.publishDevice('DDATA', device, metrics)) this.sent([id]);
   }
 
   private qualityToSend(device: string, u: Pick<TagUpdate, 'tag' | 'quality'>): Quality | undefined {
@@ -264,26 +280,53 @@ export class EdgeNode {
     const cfg = this.opts.config;
     const broker = cfg.brokers[this.brokerIndex] ?? cfg.brokers[0];
     if (!broker) return;
+    let tls: Partial<IClientOptions>;
+    try {
+      tls = tlsOptions(broker);
+    } catch (err) {
+      // A certificate file that cannot be read: report it, keep storing, try again later (the API can fix it).
+      this.fail(broker, (err as Error).message);
+      return;
+    }
     this.bdSeq = (this.bdSeq + 1) % 256;
     this.opts.bdSeqStore.save(this.bdSeq);
     this.state = 'connecting';
-    this.log.info({ broker: redactUrl(broker.url), bdSeq: this.bdSeq }, 'connecting to broker');
-    const client = mqtt.connect(broker.url, {
-      clientId: cfg.clientId ?? `plexus-${cfg.groupId}-${cfg.edgeNodeId}`,
-      username: broker.username,
-      password: broker.password,
-      protocolVersion: 4,
-      clean: true, // principles-persistence-clean-session-311
-      keepalive: cfg.keepaliveS,
-      connectTimeout: cfg.connectTimeoutMs,
-      reconnectPeriod: 0,
-      queueQoSZero: false,
-      will: { topic: this.topic('NDEATH'), payload: Buffer.from(this.deathPayload()), qos: 1, retain: false },
-    });
+    this.brokerLimits = undefined;
+    this.log.info({ broker: redactUrl(broker.url), bdSeq: this.bdSeq, mqtt: cfg.mqttVersion }, 'connecting to broker');
+    let client: MqttClient;
+    try {
+      client = mqtt.connect(broker.url, {
+        clientId: cfg.clientId ?? `plexus-${cfg.groupId}-${cfg.edgeNodeId}`,
+        username: broker.username,
+        password: broker.password,
+        protocolVersion: cfg.mqttVersion === '5' ? 5 : 4,
+        clean: true, // principles-persistence-clean-session-311 (and Clean Start with no session expiry in MQTT 5)
+        keepalive: cfg.keepaliveS,
+        connectTimeout: cfg.connectTimeoutMs,
+        reconnectPeriod: 0,
+        queueQoSZero: false,
+        will: { topic: this.topic('NDEATH'), payload: Buffer.from(this.deathPayload()), qos: 1, retain: false },
+        ...tls,
+      });
+    } catch (err) {
+      // Settings TLS refuses at once (a key that does not decrypt, a key that does not fit the certificate).
+      this.fail(broker, explainBrokerError(err as Error, broker));
+      return;
+    }
     this.client = client;
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       // Small packets (commands, PINGREQs that prove delivery) should not wait for Nagle's algorithm.
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+      const p = connack.properties;
+      if (p) {
+        this.brokerLimits = {
+          maximumPacketSize: p.maximumPacketSize,
+          receiveMaximum: p.receiveMaximum,
+          topicAliasMaximum: p.topicAliasMaximum,
+          retainAvailable: p.retainAvailable,
+        };
+        this.log.info({ limits: this.brokerLimits }, 'the broker announced its limits (MQTT 5 CONNACK)');
+      }
       void this.onConnect(client);
     });
     client.on('message', (topic, payload) => this.onMessage(client, topic, payload));
@@ -291,13 +334,30 @@ export class EdgeNode {
       if (packet.cmd === 'pingreq') this.proof.pingSent();
     });
     client.on('packetreceive', (packet) => {
-      if (packet.cmd === 'pingresp' && this.client === client) this.proven(this.proof.pingAnswered());
+      if (packet.cmd === 'pingresp' && this.client === client) {
+        this.proven(this.proof.pingAnswered());
+        if (this.proof.pending === 0) this.lastPublished = undefined;
+      }
+    });
+    client.on('disconnect', (packet) => {
+      // MQTT 5: the broker says why it ends the session (e.g. 0x87 not authorized for a publish).
+      this.lastError = `the broker disconnected us: ${packet.properties?.reasonString ?? 'no reason given'} (reason code 0x${(packet.reasonCode ?? 0).toString(16)})`;
+      this.log.warn({ reason: this.lastError, broker: redactUrl(broker.url) }, 'broker disconnected the session');
     });
     client.on('error', (err) => {
-      this.lastError = err.message;
-      this.log.warn({ err: err.message, broker: redactUrl(broker.url) }, 'broker connection error');
+      this.lastError = explainBrokerError(err as Error & { code?: string | number }, broker);
+      this.log.warn({ reason: this.lastError, broker: redactUrl(broker.url) }, 'broker connection error');
     });
     client.on('close', () => this.onClose(client, broker.url));
+  }
+
+  /** A connection that could not even be tried: reported, and tried again after the back-off. */
+  private fail(broker: BrokerConfig, reason: string) {
+    this.lastError = reason;
+    this.state = 'disconnected';
+    this.log.error({ reason, broker: redactUrl(broker.url) }, 'cannot connect to the broker');
+    this.brokerIndex = (this.brokerIndex + 1) % this.opts.config.brokers.length;
+    this.retryTimer = this.opts.clock.setTimeout(() => this.connect(), this.backoff.next());
   }
 
   private onClose(client: MqttClient, url: string) {
@@ -315,9 +375,14 @@ export class EdgeNode {
     // Whatever the broker may not have read waits again, and goes out as historical data later.
     this.opts.store.requeueSent();
     if (unproven > 0) this.log.info({ batches: unproven }, 'unproven data kept for replay');
+    // MQTT 3.1.1 has no reason for a close: brokers close on a publish their ACL refuses.
+    const wasUp = this.state === 'online' || this.state === 'waiting-for-host';
+    if (wasUp && this.lastPublished)
+      this.lastError = `the broker closed the connection just after our publish to ${this.lastPublished}: it was shut down, or its ACL refuses that publish (the data stays in the store)`;
+    this.lastPublished = undefined;
     this.state = 'disconnected';
     this.bornDevices.clear();
-    this.log.warn({ broker: redactUrl(url) }, 'broker connection closed');
+    this.log.warn({ broker: redactUrl(url), reason: this.lastError }, 'broker connection closed');
     // Failover: the next broker of the list (the same one when there is only one).
     this.brokerIndex = (this.brokerIndex + 1) % this.opts.config.brokers.length;
     this.retryTimer = clock.setTimeout(() => this.connect(), this.backoff.next());
@@ -332,16 +397,29 @@ export class EdgeNode {
       [deviceTopic(groupId, 'DCMD', edgeNodeId, '+')]: { qos: 1 },
     };
     if (primaryHostId) topics[stateTopic(primaryHostId)] = { qos: 1 };
+    let granted: number[];
     try {
-      await client.subscribeAsync(topics);
+      granted = (await client.subscribeAsync(topics)).map((g) => g.qos);
     } catch (err) {
-      this.lastError = (err as Error).message;
-      this.log.warn({ err: this.lastError }, 'command subscription failed');
-      client.end(true);
-      return;
+      // mqtt.js rejects when any topic is refused; the SUBACK says which.
+      const suback = (err as { packet?: { granted?: (number | object)[] } }).packet?.granted;
+      if (!suback) {
+        this.lastError = (err as Error).message;
+        this.log.warn({ err: this.lastError }, 'command subscription failed');
+        client.end(true);
+        return;
+      }
+      granted = suback.map((g) => (typeof g === 'number' ? g : 0x80));
     }
+    const refused = Object.keys(topics)
+      .map((topic, i) => ({ topic, code: granted[i] ?? 0x80 }))
+      .filter((g) => g.code >= 0x80);
+    if (refused.length > 0) {
+      // The session goes on (data still flows), but commands on these topics will not arrive.
+      this.lastError = `the broker refused the subscription to ${refused.map((g) => `${g.topic} (reason code 0x${g.code.toString(16)})`).join(', ')}: check its ACL; commands (NCMD/DCMD) will not arrive`;
+      this.log.error({ reason: this.lastError }, 'command subscription refused');
+    } else this.lastError = undefined;
     if (this.client !== client) return;
-    this.lastError = undefined;
     if (primaryHostId && this.primaryOnline !== true) {
       // message-flow-edge-node-birth-publish-phid-*: no birth until the primary host says online.
       this.state = 'waiting-for-host';
@@ -389,8 +467,7 @@ export class EdgeNode {
         quality: quality === 'good' ? undefined : quality,
       });
     }
-    this.publishDevice('DBIRTH', device, metrics);
-    this.bornDevices.add(device);
+    if (this.publishDevice('DBIRTH', device, metrics)) this.bornDevices.add(device);
   }
 
   /**
@@ -439,7 +516,7 @@ export class EdgeNode {
         discarded.push(batch.id);
         continue;
       }
-      this.publishDevice('DDATA', batch.device, metrics);
+      if (!this.publishDevice('DDATA', batch.device, metrics)) continue;
       sent.push(batch.id);
       values += metrics.length;
     }
@@ -581,17 +658,47 @@ export class EdgeNode {
     this.opts.clock.clearTimeout(this.replayTimer);
   }
 
-  /** A device message with the next seq. */
-  private publishDevice(type: 'DBIRTH' | 'DDATA' | 'DDEATH', device: string, metrics: MetricOut[]): void {
+  /**
+   * A device message with the next seq. A DDATA larger than the broker's maximum
+   * packet size goes as several; a birth cannot be split: it is refused with the
+   * reason (false), and the device's values wait in the store.
+   */
+  private publishDevice(type: 'DBIRTH' | 'DDATA' | 'DDEATH', device: string, metrics: MetricOut[]): boolean {
     const { groupId, edgeNodeId } = this.opts.config;
-    this.publish(deviceTopic(groupId, type, edgeNodeId, device), encodePayload(this.opts.clock.now(), metrics, this.nextSeq()));
+    const topic = deviceTopic(groupId, type, edgeNodeId, device);
+    const payload = encodePayload(this.opts.clock.now(), metrics, (this.seq + 1) % 256);
+    if (!this.fits(topic, payload)) {
+      if (type === 'DDATA' && metrics.length > 1) {
+        const half = Math.ceil(metrics.length / 2);
+        return this.publishDevice(type, device, metrics.slice(0, half)) && this.publishDevice(type, device, metrics.slice(half));
+      }
+      this.lastError = `the ${type} of ${device} is ${payload.length} bytes, more than the broker accepts (maximum packet size ${this.brokerLimits?.maximumPacketSize}): raise the broker's limit, or split the device`;
+      this.log.error({ device, bytes: payload.length, maximumPacketSize: this.brokerLimits?.maximumPacketSize }, `${type} too large for the broker`);
+      return false;
+    }
+    this.nextSeq();
+    this.publish(topic, payload);
+    return true;
+  }
+
+  /** Whether a PUBLISH of this topic and payload is within the broker's maximum packet size (MQTT 5). */
+  private fits(topic: string, payload: Uint8Array): boolean {
+    const max = this.brokerLimits?.maximumPacketSize;
+    // Fixed header (at most 5), topic length (2) and topic, properties length (1), payload.
+    return max === undefined || 5 + 2 + Buffer.byteLength(topic) + 1 + payload.length <= max;
   }
 
   private publish(topic: string, payload: Uint8Array): void {
     const client = this.client;
     if (!client) return;
+    if (!this.fits(topic, payload)) {
+      this.lastError = `${topic} is ${payload.length} bytes, more than the broker accepts (maximum packet size ${this.brokerLimits?.maximumPacketSize})`;
+      this.log.error({ topic, bytes: payload.length }, 'message too large for the broker');
+      return;
+    }
     this.counters.messagesPublished++;
     this.counters.bytesPublished += payload.length;
+    this.lastPublished = topic;
     client.publish(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.length), { qos: 0, retain: false });
   }
 }

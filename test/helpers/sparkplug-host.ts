@@ -3,7 +3,7 @@
  * message with sparkplug-payload (independently of our encoder) and records it.
  */
 import { createRequire } from 'node:module';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 const require = createRequire(import.meta.url);
 const sparkplug = require('sparkplug-payload').get('spBv1.0');
@@ -48,9 +48,9 @@ export class SparkplugHost {
   private readonly clientId = `test-host-${process.pid}-${Math.random().toString(16).slice(2)}`;
 
   /** `persistent`: a session the broker keeps (with a persistent broker, nothing is missed while away). */
-  async connect(url: string, opts: { persistent?: boolean } = {}): Promise<this> {
+  async connect(url: string, opts: { persistent?: boolean; connect?: IClientOptions } = {}): Promise<this> {
     await this.client?.endAsync(true);
-    this.client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clientId: this.clientId, clean: !opts.persistent });
+    this.client = await mqtt.connectAsync(url, { reconnectPeriod: 200, clientId: this.clientId, clean: !opts.persistent, ...opts.connect });
     (this.client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     this.client.on('message', (topic, payload) => this.record(topic, payload));
     await this.client.subscribeAsync('spBv1.0/#', { qos: 1 });
