@@ -33,7 +33,7 @@ export interface LiveOptions {
 /** A socket that stayed open this long counts as a success: the back-off starts again from the beginning. */
 const STABLE_MS = 5000;
 
-export const liveUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/live`;
+const liveUrl = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/live`;
 
 export class LiveClient {
   private socket?: WebSocket;

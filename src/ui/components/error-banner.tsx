@@ -54,10 +54,18 @@ export function ErrorBanner({ error, title, onDismiss }: ErrorBannerProps) {
   );
 }
 
-/** A neutral or warning note (read-only mode, hints). */
-export function Banner({ tone = 'info', children }: { tone?: 'info' | 'warn' | 'good'; children: preact.ComponentChildren }) {
+/** A neutral or warning note (read-only mode, hints), or a result; warnings are announced, others when `role` says so. */
+export function Banner({
+  tone = 'info',
+  role = tone === 'warn' ? 'status' : undefined,
+  children,
+}: {
+  tone?: 'info' | 'warn' | 'good';
+  role?: 'status';
+  children: preact.ComponentChildren;
+}) {
   return (
-    <div class={`banner banner-${tone}`} role={tone === 'warn' ? 'status' : undefined}>
+    <div class={`banner banner-${tone}`} role={role}>
       <div class="banner-body">{children}</div>
     </div>
   );

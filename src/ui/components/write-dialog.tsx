@@ -5,8 +5,8 @@
  */
 import { useState } from 'preact/hooks';
 import { api, seg } from '../api.ts';
-import { ErrorBanner } from './error-banner.tsx';
-import { FormField } from './form-field.tsx';
+import { Banner, ErrorBanner } from './error-banner.tsx';
+import { FormActions, FormField } from './form-field.tsx';
 import { formatMs, formatValue } from './format.ts';
 import type { JsonValue, TagConfig, TagValue, WriteAnswer } from './gateway-types.ts';
 import { Modal } from './modal.tsx';
@@ -17,7 +17,7 @@ type InputKind = 'bool' | 'integer' | 'bigint' | 'float' | 'datetime' | 'bytes' 
 const BIG = new Set(['int64', 'uint64']);
 
 /** Which input fits the tag. A tag with steps (scale, formula) takes an engineering value: any number. */
-export function inputKind(tag: TagConfig): InputKind {
+function inputKind(tag: TagConfig): InputKind {
   const transformed = Array.isArray(tag.steps) && tag.steps.length > 0;
   if (tag.type === 'bool' && !transformed) return 'bool';
   if (tag.type === 'string') return 'text';
@@ -184,14 +184,12 @@ export function WriteDialog({ device, tag, current, onClose }: WriteDialogProps)
           </>
         }
       >
-        <div class="banner banner-good" role="status">
-          <div class="banner-body">
-            <p>
-              <strong>Written.</strong> {formatValue(step.value, tag.type)}
-              {unit} went to {device} / {tag.name} in {formatMs(answer.latencyMs)}.
-            </p>
-          </div>
-        </div>
+        <Banner tone="good" role="status">
+          <p>
+            <strong>Written.</strong> {formatValue(step.value, tag.type)}
+            {unit} went to {device} / {tag.name} in {formatMs(answer.latencyMs)}.
+          </p>
+        </Banner>
         <dl class="kv">
           {answer.raw !== undefined && (
             <>
@@ -263,28 +261,20 @@ export function WriteDialog({ device, tag, current, onClose }: WriteDialogProps)
           unit={tag.unit}
         />
         {check?.answer && (
-          <div class="banner banner-good" role="status">
-            <div class="banner-body">
-              <p>
-                <strong>Check passed:</strong> the gateway would write raw value <span class="mono">{formatValue(check.answer.raw ?? check.value)}</span>
-                {tag.address ? ` to ${tag.address}` : ''}. Nothing was written.
-              </p>
-            </div>
-          </div>
+          <Banner tone="good" role="status">
+            <p>
+              <strong>Check passed:</strong> the gateway would write raw value <span class="mono">{formatValue(check.answer.raw ?? check.value)}</span>
+              {tag.address ? ` to ${tag.address}` : ''}. Nothing was written.
+            </p>
+          </Banner>
         )}
         {check?.error !== undefined && <ErrorBanner error={check.error} title="The write would be refused" />}
         <ErrorBanner error={error} title="The write failed" />
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
+        <FormActions onCancel={onClose} busy={busy} label="Write">
           <button type="button" class="btn" onClick={runCheck} disabled={busy}>
             {busy ? 'Checking…' : 'Check'}
           </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Write
-          </button>
-        </div>
+        </FormActions>
       </form>
     </Modal>
   );

@@ -1,7 +1,7 @@
 /** The audit trail: every write attempt, and every configuration, user and security change, newest first. */
 import { useRef, useState } from 'preact/hooks';
 import type { User } from '../api.ts';
-import { type Column, DataTable } from '../components/data-table.tsx';
+import { DataTable } from '../components/data-table.tsx';
 import { ErrorBanner } from '../components/error-banner.tsx';
 import { FormField } from '../components/form-field.tsx';
 import { formatAge, formatMs, formatTime, useNow } from '../components/format.ts';
@@ -116,18 +116,28 @@ const matches = (filter: string, ...fields: unknown[]) =>
   );
 
 const SOURCE_LABEL: Record<WriteEntry['source'], string> = { ui: 'web UI', api: 'API', dcmd: 'Sparkplug DCMD' };
-const NO_MATCH = <p class="table-footer">No entry matches the filter.</p>;
+const NoMatch = () => <p class="table-footer">No entry matches the filter.</p>;
 
-const WRITE_COLUMNS: Column[] = [
-  { label: 'Time' },
-  { label: 'Who' },
-  { label: 'Device / tag' },
+const WRITE_COLUMNS = [
+  'Time',
+  'Who',
+  'Device / tag',
   { label: 'Requested', num: true },
   { label: 'Raw', num: true },
-  { label: 'Result' },
+  'Result',
   { label: 'Read back', num: true },
   { label: 'Latency', num: true },
 ];
+
+/** When an entry was made: the time, and how long ago. */
+function When({ ts, now }: { ts: number; now: number }) {
+  return (
+    <td>
+      <span class="mono small nowrap">{formatTime(ts)}</span>
+      <span class="cell-sub">{formatAge(ts, now)}</span>
+    </td>
+  );
+}
 
 function Writes({ limit, filter }: { limit: string; filter: string }) {
   const log = useApi<WriteEntry[]>(`/api/v1/audit?limit=${limit}`, REFRESH_MS);
@@ -145,13 +155,10 @@ function Writes({ limit, filter }: { limit: string; filter: string }) {
   return (
     <>
       <ErrorBanner error={log.error} title="Refreshing failed" />
-      <DataTable caption="Write attempts" columns={WRITE_COLUMNS} footer={rows.length === 0 && NO_MATCH}>
+      <DataTable caption="Write attempts" columns={WRITE_COLUMNS} footer={rows.length === 0 && <NoMatch />}>
         {rows.map((e) => (
           <tr key={e.id}>
-            <td>
-              <span class="mono small nowrap">{formatTime(e.ts)}</span>
-              <span class="cell-sub">{formatAge(e.ts, now)}</span>
-            </td>
+            <When ts={e.ts} now={now} />
             <td>
               {e.who}
               <span class="cell-sub">{SOURCE_LABEL[e.source] ?? e.source}</span>
@@ -197,13 +204,10 @@ function Events({ limit, filter }: { limit: string; filter: string }) {
   return (
     <>
       <ErrorBanner error={log.error} title="Refreshing failed" />
-      <DataTable caption="Configuration and security events" columns={EVENT_COLUMNS} footer={rows.length === 0 && NO_MATCH}>
+      <DataTable caption="Configuration and security events" columns={EVENT_COLUMNS} footer={rows.length === 0 && <NoMatch />}>
         {rows.map((e) => (
           <tr key={e.id}>
-            <td>
-              <span class="mono small nowrap">{formatTime(e.ts)}</span>
-              <span class="cell-sub">{formatAge(e.ts, now)}</span>
-            </td>
+            <When ts={e.ts} now={now} />
             <td>{e.who}</td>
             <td>
               <StatusBadge tone={ACTION_TONE.find(([re]) => re.test(e.action))?.[1] ?? 'info'}>{e.action}</StatusBadge>

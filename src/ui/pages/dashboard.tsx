@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { can, type User } from '../api.ts';
+import { Table } from '../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../components/error-banner.tsx';
 import { formatAge, formatBytes, formatCount, formatDuration, formatMs, formatTime, useNow } from '../components/format.ts';
 import type { ConnectionState, DeviceStatus, GatewayStatus, NorthboundStatus, StoreStatus } from '../components/gateway-types.ts';
@@ -225,34 +226,19 @@ function GroupTable({ device }: { device: DeviceStatus }) {
   // Not every gateway reports cycle times: the column shows only when one is known.
   const cycleTimes = device.groups.some((g) => g.lastCycleMs !== undefined);
   return (
-    <table class="table table-compact">
-      <caption class="visually-hidden">Groups of {device.name}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Group</th>
-          <th scope="col" class="num">
-            Cycles
-          </th>
-          <th scope="col" class="num">
-            Overruns
-          </th>
-          {cycleTimes && (
-            <th scope="col" class="num">
-              Last cycle
-            </th>
-          )}
+    <Table
+      caption={`Groups of ${device.name}`}
+      class="table-compact"
+      columns={['Group', { label: 'Cycles', num: true }, { label: 'Overruns', num: true }, cycleTimes && { label: 'Last cycle', num: true }]}
+    >
+      {device.groups.map((g) => (
+        <tr key={g.name}>
+          <td>{g.name}</td>
+          <td class="num">{formatCount(g.cycles)}</td>
+          <td class={`num${g.overruns > 0 ? ' text-warn' : ''}`}>{formatCount(g.overruns)}</td>
+          {cycleTimes && <td class="num">{formatMs(g.lastCycleMs)}</td>}
         </tr>
-      </thead>
-      <tbody>
-        {device.groups.map((g) => (
-          <tr key={g.name}>
-            <td>{g.name}</td>
-            <td class="num">{formatCount(g.cycles)}</td>
-            <td class={`num${g.overruns > 0 ? ' text-warn' : ''}`}>{formatCount(g.overruns)}</td>
-            {cycleTimes && <td class="num">{formatMs(g.lastCycleMs)}</td>}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </Table>
   );
 }

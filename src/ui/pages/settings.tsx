@@ -457,29 +457,27 @@ function ConfigurationCard({ admin }: { admin: boolean }) {
             title={error instanceof ApiError && error.status === 400 ? `${file?.name ?? 'The file'} is not a valid configuration` : 'The import failed'}
           />
           {preview && file && !applied && (
-            <div class="banner banner-info" role="status">
-              <div class="banner-body">
-                <p>
-                  <strong>{file.name} is valid.</strong> Applying it would:
-                </p>
-                <ChangeList changes={preview} />
-                <p class="form-actions">
-                  <button
-                    type="button"
-                    class="btn"
-                    onClick={() => {
-                      setFile(undefined);
-                      setPreview(undefined);
-                    }}
-                  >
-                    Discard
-                  </button>
-                  <button type="button" class="btn btn-primary" onClick={() => setConfirming(true)}>
-                    Apply import
-                  </button>
-                </p>
-              </div>
-            </div>
+            <Banner role="status">
+              <p>
+                <strong>{file.name} is valid.</strong> Applying it would:
+              </p>
+              <ChangeList changes={preview} />
+              <p class="form-actions">
+                <button
+                  type="button"
+                  class="btn"
+                  onClick={() => {
+                    setFile(undefined);
+                    setPreview(undefined);
+                  }}
+                >
+                  Discard
+                </button>
+                <button type="button" class="btn btn-primary" onClick={() => setConfirming(true)}>
+                  Apply import
+                </button>
+              </p>
+            </Banner>
           )}
           {applied && (
             <Banner tone="good">

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { can, seg, type User } from '../api.ts';
+import { actionsColumn, DataTable } from '../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../components/error-banner.tsx';
 import { FormField } from '../components/form-field.tsx';
 import { formatAge, formatTime, formatValue, useNow } from '../components/format.ts';
@@ -244,94 +245,79 @@ function DeviceValues({ user, device, devices }: { user: User; device: string; d
       )}
       {summary?.enabled && config.data && rows.length > 0 && !received && <Loading what="Waiting for the first values" />}
       {summary && rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="table values-table">
-            <caption class="visually-hidden">Live values of {device}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Tag</th>
-                <th scope="col" class="num">
-                  Value
-                </th>
-                <th scope="col">Quality</th>
-                <th scope="col">Source time</th>
-                <th scope="col" class="hide-narrow">
-                  Trend
-                </th>
+        <DataTable
+          caption={`Live values of ${device}`}
+          class="values-table"
+          columns={['Tag', { label: 'Value', num: true }, 'Quality', 'Source time', { label: 'Trend', class: 'hide-narrow' }, mayWrite && actionsColumn()]}
+          footer={
+            <>
+              {shown.length === 0 && <p class="table-footer">No tag matches the filter. Clear it to see all {rows.length} tags.</p>}
+              {shown.length > MAX_ROWS && (
+                <p class="table-footer">
+                  Showing {MAX_ROWS} of {shown.length} tags: narrow them down with the group or the filter.
+                </p>
+              )}
+            </>
+          }
+        >
+          {shown.slice(0, MAX_ROWS).map((r) => {
+            const v = values.current.get(r.tag);
+            const changed = changedAt.current.get(r.tag);
+            return (
+              <tr key={r.tag} data-tag={r.tag}>
+                <td>
+                  <span class="mono">{r.tag}</span>
+                  <span class="cell-sub">
+                    {[r.group || 'derived', r.config?.type, r.config?.address, r.config?.access === 'readwrite' ? 'read/write' : undefined]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </span>
+                  {r.config?.description && <span class="cell-sub">{r.config.description}</span>}
+                </td>
+                <td class="num value-cell">
+                  <span key={changed} class={changed && now - changed < 1500 ? 'value-flash' : undefined}>
+                    {formatValue(v?.value, r.config?.type)}
+                  </span>
+                  {r.config?.unit && <span class="unit">{r.config.unit}</span>}
+                </td>
+                <td class="cell-wrap">
+                  {v ? <QualityBadge quality={v.quality} /> : <StatusBadge tone="neutral">no value</StatusBadge>}
+                  {v?.reason && <span class="cell-sub">{v.reason}</span>}
+                </td>
+                <td>
+                  {v ? (
+                    <>
+                      <span class="mono small nowrap">{formatTime(v.sourceTs, true)}</span>
+                      <span class="cell-sub">{formatAge(v.sourceTs, now)}</span>
+                    </>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+                <td class="hide-narrow">
+                  {v && (typeof v.value === 'number' || typeof v.value === 'boolean') ? (
+                    <Trend points={history.current.get(r.tag) ?? []} now={now} label={r.tag} />
+                  ) : null}
+                </td>
                 {mayWrite && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+                  <td class="num">
+                    {writable(r.config) && (
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-label={`Write ${r.tag}`}
+                        title={readOnlyMode ? 'Read-only mode is on' : undefined}
+                        onClick={() => setWriting(r.config)}
+                      >
+                        Write
+                      </button>
+                    )}
+                  </td>
                 )}
               </tr>
-            </thead>
-            <tbody>
-              {shown.slice(0, MAX_ROWS).map((r) => {
-                const v = values.current.get(r.tag);
-                const changed = changedAt.current.get(r.tag);
-                return (
-                  <tr key={r.tag} data-tag={r.tag}>
-                    <td>
-                      <span class="mono">{r.tag}</span>
-                      <span class="cell-sub">
-                        {[r.group || 'derived', r.config?.type, r.config?.address, r.config?.access === 'readwrite' ? 'read/write' : undefined]
-                          .filter(Boolean)
-                          .join(' · ')}
-                      </span>
-                      {r.config?.description && <span class="cell-sub">{r.config.description}</span>}
-                    </td>
-                    <td class="num value-cell">
-                      <span key={changed} class={changed && now - changed < 1500 ? 'value-flash' : undefined}>
-                        {formatValue(v?.value, r.config?.type)}
-                      </span>
-                      {r.config?.unit && <span class="unit">{r.config.unit}</span>}
-                    </td>
-                    <td class="cell-wrap">
-                      {v ? <QualityBadge quality={v.quality} /> : <StatusBadge tone="neutral">no value</StatusBadge>}
-                      {v?.reason && <span class="cell-sub">{v.reason}</span>}
-                    </td>
-                    <td>
-                      {v ? (
-                        <>
-                          <span class="mono small nowrap">{formatTime(v.sourceTs, true)}</span>
-                          <span class="cell-sub">{formatAge(v.sourceTs, now)}</span>
-                        </>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                    <td class="hide-narrow">
-                      {v && (typeof v.value === 'number' || typeof v.value === 'boolean') ? (
-                        <Trend points={history.current.get(r.tag) ?? []} now={now} label={r.tag} />
-                      ) : null}
-                    </td>
-                    {mayWrite && (
-                      <td class="num">
-                        {writable(r.config) && (
-                          <button
-                            type="button"
-                            class="btn btn-small"
-                            aria-label={`Write ${r.tag}`}
-                            title={readOnlyMode ? 'Read-only mode is on' : undefined}
-                            onClick={() => setWriting(r.config)}
-                          >
-                            Write
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-          {shown.length === 0 && <p class="table-footer">No tag matches the filter. Clear it to see all {rows.length} tags.</p>}
-          {shown.length > MAX_ROWS && (
-            <p class="table-footer">
-              Showing {MAX_ROWS} of {shown.length} tags: narrow them down with the group or the filter.
-            </p>
-          )}
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {writing && <WriteDialog device={device} tag={writing} current={values.current.get(writing.name)} onClose={() => setWriting(undefined)} />}
     </div>

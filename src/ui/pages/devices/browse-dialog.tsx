@@ -9,24 +9,19 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { Modal } from '../../components/modal.tsx';
-import { type BrowseNode, type DeviceConfig, type GroupConfig, paths } from './config-api.ts';
-import { rowDetails } from './error-paths.ts';
+import { Loading } from '../../components/page-header.tsx';
+import { type AddTagsDialogProps, AddTagsFooter } from './add-tags-dialog.tsx';
+import { type BrowseNode, paths } from './config-api.ts';
+import { detailsOf, rowDetails } from './error-paths.ts';
 import { useDomId } from './schema-form.tsx';
 import { uniqueName } from './tag-checks.ts';
-
-interface BrowseProps {
-  device: DeviceConfig;
-  group: GroupConfig;
-  onClose: () => void;
-  onAdded: (message: string) => Promise<void>;
-}
 
 type Level = { state: 'loading' } | { state: 'ok'; nodes: BrowseNode[] } | { state: 'error'; error: unknown };
 
 const ROOT = '';
 const writable = (n: BrowseNode) => n.access === 'readwrite' || n.access === 'write';
 
-export function BrowseDialog({ device, group, onClose, onAdded }: BrowseProps) {
+export function BrowseDialog({ device, group, onClose, onAdded }: Omit<AddTagsDialogProps, 'schema'>) {
   const [levels, setLevels] = useState<Map<string, Level>>(new Map());
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<Map<string, BrowseNode>>(new Map());
@@ -120,16 +115,10 @@ export function BrowseDialog({ device, group, onClose, onAdded }: BrowseProps) {
       setBusy(false);
     }
   };
-  const addErrors = error instanceof ApiError ? rowDetails(error.details, 'tags').rows : [];
+  const addErrors = rowDetails(detailsOf(error), 'tags').rows;
 
   const tree = (level: Level | undefined, prefix: string) => {
-    if (!level || level.state === 'loading')
-      return (
-        <p class="loading dv-tree-note" role="status">
-          <span class="spinner" aria-hidden="true" />
-          Browsing…
-        </p>
-      );
+    if (!level || level.state === 'loading') return <Loading what="Browsing" class="dv-tree-note" />;
     if (level.state === 'error')
       return (
         <div class="dv-tree-note">
@@ -198,22 +187,19 @@ export function BrowseDialog({ device, group, onClose, onAdded }: BrowseProps) {
       onClose={onClose}
       wide
       footer={
-        <>
-          <span class="dv-footer-status muted" role="status">
-            {chosen.length === 0 ? 'Tick the variables to add.' : `${chosen.length} variable${chosen.length === 1 ? '' : 's'} ticked`}
-          </span>
+        <AddTagsFooter
+          status={chosen.length === 0 ? 'Tick the variables to add.' : `${chosen.length} variable${chosen.length === 1 ? '' : 's'} ticked`}
+          onCancel={onClose}
+          onAdd={add}
+          disabled={chosen.length === 0 || busy}
+          label={busy ? 'Adding…' : chosen.length > 0 ? `Add ${chosen.length} as tags` : 'Add as tags'}
+        >
           {chosen.length > 0 && (
             <button type="button" class="btn" onClick={() => setSelected(new Map())}>
               Clear
             </button>
           )}
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" class="btn btn-primary" onClick={add} disabled={chosen.length === 0 || busy}>
-            {busy ? 'Adding…' : chosen.length > 0 ? `Add ${chosen.length} as tags` : 'Add as tags'}
-          </button>
-        </>
+        </AddTagsFooter>
       }
     >
       <div class="dv-dialog">

@@ -5,12 +5,14 @@
  */
 import { useState } from 'preact/hooks';
 import { api, can, type User } from '../../api.ts';
+import { actionsColumn, DataTable } from '../../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
 import type { DeviceStatus } from '../../components/gateway-types.ts';
 import { EmptyState, Loading, PageHeader } from '../../components/page-header.tsx';
+import { href } from '../../components/route.ts';
 import { StatusBadge } from '../../components/status-badge.tsx';
 import { useApi } from '../../components/use-api.ts';
-import { type Certificate, deviceHref, needsCertificateTrust, paths } from './config-api.ts';
+import { type Certificate, needsCertificateTrust, paths } from './config-api.ts';
 import './devices.css';
 
 const PROTOCOL = 'opcua';
@@ -100,7 +102,7 @@ export function CertificatesPage({ user }: { user: User }) {
           {waiting.map((d, i) => (
             <span key={d.name}>
               {i > 0 && ', '}
-              <a href={deviceHref(d.name)}>{d.name}</a>
+              <a href={href('devices', d.name)}>{d.name}</a>
             </span>
           ))}{' '}
           {waiting.length === 1 ? 'is' : 'are'} refused because the server's certificate is not trusted. Check the certificate below (compare its thumbprint
@@ -120,74 +122,48 @@ export function CertificatesPage({ user }: { user: User }) {
         </EmptyState>
       )}
       {list.length > 0 && (
-        <div class="table-wrap">
-          <table class="table dv-certs">
-            <caption class="visually-hidden">OPC UA server certificates</caption>
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">Issuer</th>
-                <th scope="col">Valid</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="visually-hidden">Decision</span>
+        <DataTable caption="OPC UA server certificates" class="dv-certs" columns={['Subject', 'Issuer', 'Valid', 'Status', actionsColumn('Decision')]}>
+          {sorted.map((c) => {
+            const v = validity(c);
+            const name = commonName(c.subject);
+            // A rejected certificate can be trusted, a trusted one rejected.
+            const trust = c.status === 'rejected';
+            return (
+              <tr key={c.thumbprint}>
+                <th scope="row" class="cell-wrap">
+                  <span title={c.subject}>{name}</span>
+                  <span class="cell-sub mono dv-thumb" title="SHA-1 thumbprint">
+                    {c.thumbprint.replace(/(.{2})(?=.)/g, '$1:')}
+                  </span>
+                  {name !== c.subject && <span class="cell-sub">{c.subject}</span>}
                 </th>
+                <td class="cell-wrap">
+                  {c.issuer === c.subject ? <span class="muted">self-signed</span> : <span title={c.issuer}>{commonName(c.issuer)}</span>}
+                </td>
+                <td>
+                  {day(c.validFrom)} to {day(c.validTo)}
+                  <span class="cell-sub">
+                    <StatusBadge tone={v.tone}>{v.text}</StatusBadge>
+                  </span>
+                </td>
+                <td>
+                  <StatusBadge tone={c.status === 'trusted' ? 'good' : 'bad'}>{c.status === 'trusted' ? 'trusted' : 'not trusted'}</StatusBadge>
+                </td>
+                <td class="dv-actions">
+                  <button
+                    type="button"
+                    class={`btn btn-small ${trust ? 'btn-primary' : 'dv-danger-text'}`}
+                    disabled={busy === c.thumbprint}
+                    onClick={() => decide(c, trust ? 'trust' : 'reject')}
+                    aria-label={`${trust ? 'Trust' : 'Reject'} ${name}`}
+                  >
+                    {trust ? 'Trust' : 'Reject'}
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {sorted.map((c) => {
-                const v = validity(c);
-                const name = commonName(c.subject);
-                return (
-                  <tr key={c.thumbprint}>
-                    <th scope="row" class="cell-wrap">
-                      <span title={c.subject}>{name}</span>
-                      <span class="cell-sub mono dv-thumb" title="SHA-1 thumbprint">
-                        {c.thumbprint.replace(/(.{2})(?=.)/g, '$1:')}
-                      </span>
-                      {name !== c.subject && <span class="cell-sub">{c.subject}</span>}
-                    </th>
-                    <td class="cell-wrap">
-                      {c.issuer === c.subject ? <span class="muted">self-signed</span> : <span title={c.issuer}>{commonName(c.issuer)}</span>}
-                    </td>
-                    <td>
-                      {day(c.validFrom)} to {day(c.validTo)}
-                      <span class="cell-sub">
-                        <StatusBadge tone={v.tone}>{v.text}</StatusBadge>
-                      </span>
-                    </td>
-                    <td>
-                      <StatusBadge tone={c.status === 'trusted' ? 'good' : 'bad'}>{c.status === 'trusted' ? 'trusted' : 'not trusted'}</StatusBadge>
-                    </td>
-                    <td class="dv-actions">
-                      {c.status === 'rejected' ? (
-                        <button
-                          type="button"
-                          class="btn btn-small btn-primary"
-                          disabled={busy === c.thumbprint}
-                          onClick={() => decide(c, 'trust')}
-                          aria-label={`Trust ${name}`}
-                        >
-                          Trust
-                        </button>
-                      ) : (
-                        <button
-                          type="button"
-                          class="btn btn-small dv-danger-text"
-                          disabled={busy === c.thumbprint}
-                          onClick={() => decide(c, 'reject')}
-                          aria-label={`Reject ${name}`}
-                        >
-                          Reject
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
     </div>
   );

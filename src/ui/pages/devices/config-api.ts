@@ -1,7 +1,7 @@
 /** The configuration API as these pages use it: shapes, paths and the schema (loaded once per page visit). */
 import { useEffect, useState } from 'preact/hooks';
 import { api, seg } from '../../api.ts';
-import type { DeviceConfig, GroupConfig, TagConfig } from '../../components/gateway-types.ts';
+import type { DeviceConfig, GroupConfig, TagConfig, TagValue } from '../../components/gateway-types.ts';
 import type { JsonSchema } from './schema-fields.ts';
 
 export type { DeviceConfig, GroupConfig, TagConfig };
@@ -28,7 +28,7 @@ export interface ConnectionTestResult {
   state: string;
   message: string;
   latencyMs: number;
-  values?: { tag: string; value: unknown; quality: 'good' | 'bad' | 'stale'; reason?: string }[];
+  values?: Pick<TagValue, 'tag' | 'value' | 'quality' | 'reason'>[];
 }
 
 /** OPC UA browse node (GET /api/v1/devices/:name/browse). */
@@ -94,9 +94,6 @@ export function useConfigSchema(): { schema?: ConfigSchema; error?: unknown } {
   }, []);
   return state;
 }
-
-/** A user-facing device path: `#/devices/Line%201`. */
-export const deviceHref = (name: string) => `#/devices/${encodeURIComponent(name)}`;
 
 /** Why a connection reason needs a certificate decision (OPC UA servers whose certificate is not trusted yet). */
 export const needsCertificateTrust = (reason: string | undefined) =>

@@ -5,30 +5,23 @@
  * only when there is none: a bad import changes nothing.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.ts';
+import { api } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { Modal } from '../../components/modal.tsx';
-import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
+import { type AddTagsDialogProps, AddTagsFooter, type StatusTone } from './add-tags-dialog.tsx';
 import { paths } from './config-api.ts';
 import { tagsFromCsv } from './csv.ts';
-import { describePath, mergeRowErrors, rowDetails } from './error-paths.ts';
+import { detailsOf, mergeRowErrors, rowDetails, unplacedError } from './error-paths.ts';
+import { ProblemList } from './problem-list.tsx';
 import { described, useDomId } from './schema-form.tsx';
-import { checkTags, namesOutside, type RowError, TAG_COLUMNS, type TagDraft } from './tag-checks.ts';
+import { checkTags, namesOutside, TAG_COLUMNS, type TagDraft } from './tag-checks.ts';
 import { TagPreview } from './tag-preview.tsx';
 import { dryRunKey, useDryRun } from './use-dry-run.ts';
-
-interface CsvImportProps {
-  device: DeviceConfig;
-  group: GroupConfig;
-  schema: ConfigSchema;
-  onClose: () => void;
-  onImported: (message: string) => Promise<void>;
-}
 
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 const EXAMPLE = 'name,address,type,access,unit,description\nInletTemp,40001,float32,read,°C,Inlet temperature\nSetpoint,40003,float32,readwrite,°C,';
 
-export function CsvImportDialog({ device, group, schema, onClose, onImported }: CsvImportProps) {
+export function CsvImportDialog({ device, group, schema, onClose, onAdded }: AddTagsDialogProps) {
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string>();
   const [fileError, setFileError] = useState<string>();
@@ -42,7 +35,7 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
   /** In replace mode a tag keeps what the file does not say (steps, deadband, columns the file leaves out). */
   const tags = useMemo<TagDraft[]>(() => {
     if (!parsed) return [];
-    const existing = new Map(group.tags.map((t) => [t.name, t as TagDraft]));
+    const existing = new Map(group.tags.map((t): [string, TagDraft] => [t.name, t]));
     return parsed.rows.map((r) => {
       const old = mode === 'replace' ? existing.get(r.tag.name) : undefined;
       if (!old) return r.tag;
@@ -58,7 +51,7 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
   }, [parsed, tags, schema.dataTypes, taken]);
   const checkable = parsed && parsed.fileErrors.length === 0 && tags.length > 0 && tags.length <= 10_000;
   const check = useDryRun(device.name, group.name, checkable ? tags : undefined, mode);
-  const submitted = submitError instanceof ApiError ? rowDetails(submitError.details, 'tags') : { rows: [] as RowError[], other: [] };
+  const submitted = rowDetails(detailsOf(submitError), 'tags');
   const current = checkable && check.checked === dryRunKey(tags, mode);
   const rowErrors = mergeRowErrors(local, [...(current ? check.rows : []), ...submitted.rows]);
   const other = [...(current ? check.other : []), ...submitted.other];
@@ -94,7 +87,7 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
     setSubmitError(undefined);
     try {
       await api(mode === 'append' ? 'POST' : 'PUT', paths.tags(device.name, group.name, false), { tags });
-      await onImported(
+      await onAdded(
         mode === 'append'
           ? `Imported ${tags.length} tag${tags.length === 1 ? '' : 's'} into ${group.name}${fileName ? ` from ${fileName}` : ''}.`
           : `Replaced the tags of ${group.name} with the ${tags.length} of ${fileName ?? 'the CSV'}.`,
@@ -106,7 +99,7 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
   };
 
   let status = '';
-  let statusClass = 'muted';
+  let statusClass: StatusTone = 'muted';
   if (parsed && fileErrors.length === 0) {
     if (rowErrors.length > 0 || other.length > 0) {
       status = `${problemRows + (other.length > 0 ? 1 : 0)} row${problemRows === 1 ? '' : 's'} with problems — nothing is imported until they are fixed`;
@@ -127,17 +120,14 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
       onClose={onClose}
       wide
       footer={
-        <>
-          <span class={`dv-footer-status ${statusClass}`} role="status">
-            {status}
-          </span>
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" class="btn btn-primary" onClick={save} disabled={!ready}>
-            {busy ? 'Importing…' : tags.length > 0 ? `Import ${tags.length} tag${tags.length === 1 ? '' : 's'}` : 'Import'}
-          </button>
-        </>
+        <AddTagsFooter
+          status={status}
+          tone={statusClass}
+          onCancel={onClose}
+          onAdd={save}
+          disabled={!ready}
+          label={busy ? 'Importing…' : tags.length > 0 ? `Import ${tags.length} tag${tags.length === 1 ? '' : 's'}` : 'Import'}
+        />
       }
     >
       <div class="dv-dialog">
@@ -214,19 +204,9 @@ export function CsvImportDialog({ device, group, schema, onClose, onImported }: 
             />
           </>
         )}
-        {other.length > 0 && (
-          <ul class="field-error">
-            {other.map((d) => (
-              <li key={`${d.path}:${d.message}`}>
-                {describePath(d.path, device)}: {d.message}
-              </li>
-            ))}
-          </ul>
-        )}
+        <ProblemList details={other} device={device} />
         {current && check.state === 'failed' && <ErrorBanner error={check.error} title="The gateway could not check the tags" />}
-        {submitError !== undefined && !(submitError instanceof ApiError && submitError.details.length > 0) && (
-          <ErrorBanner error={submitError} title="Nothing was imported" />
-        )}
+        <ErrorBanner error={unplacedError(submitError)} title="Nothing was imported" />
       </div>
     </Modal>
   );

@@ -112,7 +112,7 @@ export function parseCsv(input: string, delimiter = detectDelimiter(input)): Csv
 }
 
 /** One field, quoted when it must be (delimiter, quote, line break, or spaces at an end that a reader might trim). */
-export function csvField(value: string, delimiter = ','): string {
+function csvField(value: string, delimiter = ','): string {
   if (value.includes(delimiter) || /["\r\n]/.test(value) || /^\s|\s$/.test(value)) return `"${value.replace(/"/g, '""')}"`;
   return value;
 }

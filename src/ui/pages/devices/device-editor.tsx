@@ -5,18 +5,21 @@
  * operators see the same page without anything that changes it.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, api, can, type ErrorDetail, type User } from '../../api.ts';
+import { ApiError, api, can, type User } from '../../api.ts';
+import { Table } from '../../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
 import { formatMs, formatValue } from '../../components/format.ts';
-import type { DeviceStatus, JsonValue } from '../../components/gateway-types.ts';
-import { ConfirmDialog } from '../../components/modal.tsx';
+import type { DeviceStatus } from '../../components/gateway-types.ts';
 import { EmptyState, Loading, PageHeader } from '../../components/page-header.tsx';
+import { href } from '../../components/route.ts';
 import { QualityBadge, StatusBadge } from '../../components/status-badge.tsx';
 import { useApi } from '../../components/use-api.ts';
-import { type ConfigSchema, type ConnectionTestResult, type DeviceConfig, deviceHref, paths, useConfigSchema } from './config-api.ts';
+import { type ConfigSchema, type ConnectionTestResult, type DeviceConfig, paths, useConfigSchema } from './config-api.ts';
+import { DeleteDeviceDialog } from './delete-device-dialog.tsx';
 import { DeviceState } from './device-state.tsx';
-import { describePath, placeDetails } from './error-paths.ts';
+import { detailsOf, placeDetails, unplacedError } from './error-paths.ts';
 import { GroupsSection } from './groups.tsx';
+import { ProblemBanner } from './problem-list.tsx';
 import { connectionSummary, isAdvanced, PROTOCOL_HINTS, protocolLabel, settingVisible, withConditionalRequired } from './protocol-hints.ts';
 import { allPaths, checkAll, defaultsOf, type Field, fieldsOf } from './schema-fields.ts';
 import { described, FieldShell, SchemaFields, useDomId } from './schema-form.tsx';
@@ -137,7 +140,7 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
     ? { ...checkAll(deviceFields, draft as unknown as Record<string, unknown>), ...checkAll(connectionFields, draft.connection, visible) }
     : {};
   if (tried && !draft.name.trim()) local.name = 'is required';
-  const serverDetails = saveError instanceof ApiError ? saveError.details : [];
+  const serverDetails = detailsOf(saveError);
   const placed = placeDetails(serverDetails, known);
   const errors = { ...placed.byPath, ...local };
 
@@ -163,7 +166,7 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
       const result = isNew ? await api<DeviceConfig>('POST', paths.devices, body()) : await api<DeviceConfig>('PUT', paths.device(config.name), body());
       setTried(false);
       if (isNew || result.name !== config.name) {
-        location.hash = deviceHref(result.name);
+        location.hash = href('devices', result.name);
         return;
       }
       setDraft(settingsOf(result));
@@ -187,7 +190,12 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
   const advanced = connectionFields.filter((f) => isAdvanced(draft.protocol, f.key, f.default !== undefined));
   const advancedHasError = advanced.some((f) => Object.keys(errors).some((p) => p === f.path || p.startsWith(`${f.path}.`)));
   const protocolId = useDomId('proto');
-  const otherErrors: ErrorDetail[] = placed.other;
+
+  const connectionGrid = (fields: Field[]) => (
+    <div class="dv-form-grid">
+      <SchemaFields fields={fields} value={draft.connection} onChange={(connection) => setDraft({ ...draft, connection })} errors={errors} visible={visible} />
+    </div>
+  );
 
   const settingsForm = (
     <>
@@ -228,29 +236,13 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
           <Banner tone="warn">This gateway does not know the protocol "{draft.protocol}".</Banner>
         ) : (
           <>
-            <div class="dv-form-grid">
-              <SchemaFields
-                fields={basic}
-                value={draft.connection}
-                onChange={(connection) => setDraft({ ...draft, connection })}
-                errors={errors}
-                visible={visible}
-              />
-            </div>
+            {connectionGrid(basic)}
             {advanced.length > 0 && (
               <details class="dv-advanced" open={advancedHasError || undefined}>
                 <summary>
                   Advanced settings <span class="muted">({advanced.length}: timeouts, request sizes and more — the defaults suit most devices)</span>
                 </summary>
-                <div class="dv-form-grid">
-                  <SchemaFields
-                    fields={advanced}
-                    value={draft.connection}
-                    onChange={(connection) => setDraft({ ...draft, connection })}
-                    errors={errors}
-                    visible={visible}
-                  />
-                </div>
+                {connectionGrid(advanced)}
               </details>
             )}
           </>
@@ -306,29 +298,12 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
           </details>
         )}
 
-        {otherErrors.length > 0 && (
-          <div class="banner banner-bad" role="alert">
-            <div class="banner-body">
-              <p class="banner-message">
-                <strong>Also wrong:</strong>
-              </p>
-              <ul class="banner-details">
-                {otherErrors.map((d) => (
-                  <li key={`${d.path}:${d.message}`}>
-                    {describePath(d.path, config)}: {d.message}
-                  </li>
-                ))}
-              </ul>
-            </div>
-          </div>
-        )}
-        {saveError !== undefined && !(saveError instanceof ApiError && saveError.details.length > 0) && (
-          <ErrorBanner error={saveError} title="The device was not saved" />
-        )}
-        {saveError instanceof ApiError && saveError.details.length > 0 && (
+        <ProblemBanner title="Also wrong:" details={placed.other} device={config} />
+        <ErrorBanner error={unplacedError(saveError)} title="The device was not saved" />
+        {serverDetails.length > 0 && (
           <p class="field-error" role="alert">
-            The device was not saved: {saveError.details.length} problem{saveError.details.length === 1 ? '' : 's'}, shown at{' '}
-            {saveError.details.length === 1 ? 'its field' : 'their fields'}.
+            The device was not saved: {serverDetails.length} problem{serverDetails.length === 1 ? '' : 's'}, shown at{' '}
+            {serverDetails.length === 1 ? 'its field' : 'their fields'}.
           </p>
         )}
         {tried && Object.keys(local).length > 0 && !saveError && (
@@ -385,21 +360,13 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
       )}
 
       {deleting && config && (
-        <ConfirmDialog
-          title={`Delete ${config.name}?`}
-          confirmLabel={`Delete ${config.name}`}
-          danger
+        <DeleteDeviceDialog
+          device={config}
           onClose={() => setDeleting(false)}
-          onConfirm={async () => {
-            await api('DELETE', paths.device(config.name));
+          onDeleted={() => {
             location.hash = '#/devices';
           }}
-        >
-          <p>
-            The gateway stops polling <strong>{config.name}</strong> and forgets its {config.groups.length} group{config.groups.length === 1 ? '' : 's'} and{' '}
-            {config.groups.reduce((n, g) => n + g.tags.length, 0)} tags. Sparkplug hosts see the device go offline.
-          </p>
-        </ConfirmDialog>
+        />
       )}
     </div>
   );
@@ -449,28 +416,18 @@ function TestConnection({ device }: { device: () => DeviceConfig }) {
               <span class="dv-test-message">{result.message}</span> <span class="muted">· {formatMs(result.latencyMs)}</span>
             </p>
             {result.values && result.values.length > 0 && (
-              <table class="table table-compact dv-test-values">
-                <caption class="visually-hidden">Values read by the test</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Tag</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Quality</th>
+              <Table caption="Values read by the test" class="table-compact dv-test-values" columns={['Tag', 'Value', 'Quality']}>
+                {result.values.slice(0, 20).map((v) => (
+                  <tr key={v.tag}>
+                    <td>{v.tag}</td>
+                    <td class="value-cell">{formatValue(v.value)}</td>
+                    <td>
+                      <QualityBadge quality={v.quality} title={v.reason} />
+                      {v.reason && <span class="cell-sub">{v.reason}</span>}
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {result.values.slice(0, 20).map((v) => (
-                    <tr key={v.tag}>
-                      <td>{v.tag}</td>
-                      <td class="value-cell">{formatValue(v.value as JsonValue)}</td>
-                      <td>
-                        <QualityBadge quality={v.quality} title={v.reason} />
-                        {v.reason && <span class="cell-sub">{v.reason}</span>}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
             )}
             {result.values && result.values.length > 20 && <p class="muted small">and {result.values.length - 20} more</p>}
           </div>

@@ -4,12 +4,14 @@
  */
 import { useState } from 'preact/hooks';
 import { api, can, type User } from '../../api.ts';
+import { actionsColumn, DataTable } from '../../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
 import type { DeviceStatus } from '../../components/gateway-types.ts';
-import { ConfirmDialog } from '../../components/modal.tsx';
 import { EmptyState, Loading, PageHeader } from '../../components/page-header.tsx';
+import { href } from '../../components/route.ts';
 import { useApi } from '../../components/use-api.ts';
-import { type DeviceConfig, deviceHref, paths, tagCount } from './config-api.ts';
+import { type DeviceConfig, paths, tagCount } from './config-api.ts';
+import { DeleteDeviceDialog } from './delete-device-dialog.tsx';
 import { DeviceState } from './device-state.tsx';
 import { protocolLabel } from './protocol-hints.ts';
 import './devices.css';
@@ -78,101 +80,73 @@ export function DevicesPage({ user }: { user: User }) {
         </EmptyState>
       )}
       {devices && devices.length > 0 && (
-        <div class="table-wrap">
-          <table class="table dv-devices">
-            <caption class="visually-hidden">Configured devices</caption>
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Protocol</th>
-                <th scope="col">State</th>
-                <th scope="col" class="num">
-                  Groups
-                </th>
-                <th scope="col" class="num">
-                  Tags
-                </th>
-                <th scope="col">Enabled</th>
-                {admin && (
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+        <DataTable
+          caption="Configured devices"
+          class="dv-devices"
+          columns={['Device', 'Protocol', 'State', { label: 'Groups', num: true }, { label: 'Tags', num: true }, 'Enabled', admin && actionsColumn()]}
+          footer={
+            <div class="table-footer">
+              {devices.length} device{devices.length === 1 ? '' : 's'}, {devices.filter((d) => d.enabled).length} enabled ·{' '}
+              {devices.reduce((n, d) => n + tagCount(d), 0)} tags · states refresh every 2 s
+            </div>
+          }
+        >
+          {devices.map((d) => (
+            <tr key={d.name}>
+              <th scope="row" class="dv-device-name">
+                <a href={href('devices', d.name)}>{d.name}</a>
+                {d.readOnly && <span class="cell-sub">writes refused</span>}
+              </th>
+              <td>{protocolLabel(d.protocol)}</td>
+              <td class="dv-state-cell">
+                <DeviceState enabled={d.enabled} status={status(d.name)} />
+              </td>
+              <td class="num">{d.groups.length}</td>
+              <td class="num">{tagCount(d)}</td>
+              <td>
+                {admin ? (
+                  <label class="dv-switch">
+                    <input
+                      type="checkbox"
+                      class="dv-switch-input"
+                      role="switch"
+                      aria-checked={d.enabled}
+                      checked={d.enabled}
+                      disabled={busy === d.name}
+                      onChange={() => toggle(d)}
+                      aria-label={`Enabled: ${d.name}`}
+                    />
+                    <span aria-hidden="true">{d.enabled ? 'on' : 'off'}</span>
+                  </label>
+                ) : d.enabled ? (
+                  'yes'
+                ) : (
+                  'no'
                 )}
-              </tr>
-            </thead>
-            <tbody>
-              {devices.map((d) => (
-                <tr key={d.name}>
-                  <th scope="row" class="dv-device-name">
-                    <a href={deviceHref(d.name)}>{d.name}</a>
-                    {d.readOnly && <span class="cell-sub">writes refused</span>}
-                  </th>
-                  <td>{protocolLabel(d.protocol)}</td>
-                  <td class="dv-state-cell">
-                    <DeviceState enabled={d.enabled} status={status(d.name)} />
-                  </td>
-                  <td class="num">{d.groups.length}</td>
-                  <td class="num">{tagCount(d)}</td>
-                  <td>
-                    {admin ? (
-                      <label class="dv-switch">
-                        <input
-                          type="checkbox"
-                          class="dv-switch-input"
-                          role="switch"
-                          aria-checked={d.enabled}
-                          checked={d.enabled}
-                          disabled={busy === d.name}
-                          onChange={() => toggle(d)}
-                          aria-label={`Enabled: ${d.name}`}
-                        />
-                        <span aria-hidden="true">{d.enabled ? 'on' : 'off'}</span>
-                      </label>
-                    ) : d.enabled ? (
-                      'yes'
-                    ) : (
-                      'no'
-                    )}
-                  </td>
-                  {admin && (
-                    <td class="dv-actions">
-                      <a class="btn btn-small" href={deviceHref(d.name)} aria-label={`Edit ${d.name}`}>
-                        Edit
-                      </a>
-                      <button type="button" class="btn btn-small btn-ghost dv-danger-text" onClick={() => setDeleting(d)} aria-label={`Delete ${d.name}`}>
-                        Delete
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <div class="table-footer">
-            {devices.length} device{devices.length === 1 ? '' : 's'}, {devices.filter((d) => d.enabled).length} enabled ·{' '}
-            {devices.reduce((n, d) => n + tagCount(d), 0)} tags · states refresh every 2 s
-          </div>
-        </div>
+              </td>
+              {admin && (
+                <td class="dv-actions">
+                  <a class="btn btn-small" href={href('devices', d.name)} aria-label={`Edit ${d.name}`}>
+                    Edit
+                  </a>
+                  <button type="button" class="btn btn-small btn-ghost dv-danger-text" onClick={() => setDeleting(d)} aria-label={`Delete ${d.name}`}>
+                    Delete
+                  </button>
+                </td>
+              )}
+            </tr>
+          ))}
+        </DataTable>
       )}
       {deleting && (
-        <ConfirmDialog
-          title={`Delete ${deleting.name}?`}
-          confirmLabel={`Delete ${deleting.name}`}
-          danger
+        <DeleteDeviceDialog
+          device={deleting}
           onClose={() => setDeleting(undefined)}
-          onConfirm={async () => {
-            await api('DELETE', paths.device(deleting.name));
+          onDeleted={async () => {
             setNotice(`${deleting.name} is deleted: it stopped and left the Sparkplug session (DDEATH).`);
             await config.reload();
           }}
-        >
-          <p>
-            The gateway stops polling <strong>{deleting.name}</strong> and forgets its {deleting.groups.length} group
-            {deleting.groups.length === 1 ? '' : 's'} and {tagCount(deleting)} tag{tagCount(deleting) === 1 ? '' : 's'}. Sparkplug hosts see the device go
-            offline.
-          </p>
-          <p class="muted">To keep the configuration but stop polling, disable the device instead.</p>
-        </ConfirmDialog>
+        />
       )}
     </div>
   );

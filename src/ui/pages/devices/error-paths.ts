@@ -3,8 +3,14 @@
  * (`connection.port`, `groups[0].name`, `tags[3].address`). These put each
  * one next to its field, or on its row and column. Pure.
  */
-import type { ErrorDetail } from '../../api.ts';
+import { ApiError, type ErrorDetail } from '../../api.ts';
 import type { RowError } from './tag-checks.ts';
+
+/** The gateway's details of a failed request (none for any other error). */
+export const detailsOf = (err: unknown): ErrorDetail[] => (err instanceof ApiError ? err.details : []);
+
+/** The error to show as a banner: none when its details are shown where they belong (at fields, on rows). */
+export const unplacedError = (err: unknown): unknown => (detailsOf(err).length > 0 ? undefined : err);
 
 /** `groups[0].tags[2].type` → ['groups', 0, 'tags', 2, 'type']. */
 export function parsePath(path: string): (string | number)[] {
@@ -78,7 +84,8 @@ export function errorsByRow(errors: readonly RowError[]): Map<number, Map<string
   return out;
 }
 
-interface Named {
+/** The device a path is in, to name its groups and tags. */
+export interface Named {
   name: string;
   groups?: { name: string; tags?: { name: string }[] }[];
 }

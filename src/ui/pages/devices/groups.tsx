@@ -4,15 +4,18 @@
  * has subscriptions, with its queue size and deadband).
  */
 import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, api, can, type User } from '../../api.ts';
+import { api, can, type User } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
+import { FormActions } from '../../components/form-field.tsx';
 import { formatCount, formatMs } from '../../components/format.ts';
 import type { DeviceStatus } from '../../components/gateway-types.ts';
 import { ConfirmDialog, Modal } from '../../components/modal.tsx';
 import { EmptyState } from '../../components/page-header.tsx';
+import { tabAfterKey } from '../../components/tab-keys.ts';
 import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
 import { paths } from './config-api.ts';
-import { describePath, placeDetails } from './error-paths.ts';
+import { detailsOf, placeDetails, unplacedError } from './error-paths.ts';
+import { ProblemList } from './problem-list.tsx';
 import { allPaths, checkAll, defaultsOf, type Field, fieldsOf } from './schema-fields.ts';
 import { SchemaFields } from './schema-form.tsx';
 import { TagTable } from './tag-table.tsx';
@@ -50,11 +53,9 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
     history.replaceState(null, '', `${path}?group=${encodeURIComponent(name)}`);
   };
 
-  /** Arrow keys move between tabs (WAI-ARIA tabs pattern). */
   const onTabKey = (e: KeyboardEvent, index: number) => {
-    const n = device.groups.length;
-    const to = e.key === 'ArrowRight' ? (index + 1) % n : e.key === 'ArrowLeft' ? (index - 1 + n) % n : e.key === 'Home' ? 0 : e.key === 'End' ? n - 1 : -1;
-    if (to < 0) return;
+    const to = tabAfterKey(e.key, index, device.groups.length);
+    if (to === undefined) return;
     e.preventDefault();
     const g = device.groups[to];
     if (!g) return;
@@ -242,7 +243,7 @@ function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: Gr
 
   const local = tried ? checkAll(fields, draft, visible) : {};
   if (tried && !String(draft.name ?? '').trim()) local.name = 'is required';
-  const placed = placeDetails(error instanceof ApiError ? error.details : [], allPaths(fields));
+  const placed = placeDetails(detailsOf(error), allPaths(fields));
   const errors = { ...placed.byPath, ...local };
 
   const submit = async (e: Event) => {
@@ -272,24 +273,9 @@ function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: Gr
           <SchemaFields fields={fields} value={draft} onChange={change} errors={errors} visible={visible} />
         </div>
         {!subscribes && <p class="note small">{device.protocol} devices are polled: the gateway reads the group's tags every interval.</p>}
-        {placed.other.length > 0 && (
-          <ul class="field-error">
-            {placed.other.map((d) => (
-              <li key={d.path}>
-                {describePath(d.path)}: {d.message}
-              </li>
-            ))}
-          </ul>
-        )}
-        {error !== undefined && !(error instanceof ApiError && error.details.length > 0) && <ErrorBanner error={error} title="The group was not saved" />}
-        <div class="form-actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : group ? 'Save group' : 'Add group'}
-          </button>
-        </div>
+        <ProblemList details={placed.other} />
+        <ErrorBanner error={unplacedError(error)} title="The group was not saved" />
+        <FormActions onCancel={onClose} busy={busy} label={group ? 'Save group' : 'Add group'} busyLabel="Saving…" />
       </form>
     </Modal>
   );

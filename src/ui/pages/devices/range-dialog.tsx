@@ -4,28 +4,21 @@
  * type, and added in one request.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { ApiError, api } from '../../api.ts';
+import { api } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { Modal } from '../../components/modal.tsx';
-import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
+import { type AddTagsDialogProps, AddTagsFooter, type StatusTone } from './add-tags-dialog.tsx';
 import { paths } from './config-api.ts';
-import { describePath, mergeRowErrors, rowDetails } from './error-paths.ts';
+import { detailsOf, mergeRowErrors, rowDetails, unplacedError } from './error-paths.ts';
+import { ProblemList } from './problem-list.tsx';
 import { PROTOCOL_HINTS } from './protocol-hints.ts';
 import { described, FieldShell, useDomId } from './schema-form.tsx';
-import { checkTags, namesOutside, type RowError } from './tag-checks.ts';
+import { checkTags, namesOutside } from './tag-checks.ts';
 import { TagPreview } from './tag-preview.tsx';
 import { defaultStep, generateRange, hasCounter, MAX_RANGE, type RangeSpec, stepUnit } from './tag-range.ts';
 import { dryRunKey, useDryRun } from './use-dry-run.ts';
 
-interface RangeDialogProps {
-  device: DeviceConfig;
-  group: GroupConfig;
-  schema: ConfigSchema;
-  onClose: () => void;
-  onAdded: (message: string) => Promise<void>;
-}
-
-export function RangeDialog({ device, group, schema, onClose, onAdded }: RangeDialogProps) {
+export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTagsDialogProps) {
   const hints = PROTOCOL_HINTS[device.protocol];
   const initialType = schema.dataTypes.includes('float32') ? 'float32' : (schema.dataTypes[0] ?? 'int16');
   const initialStart = hints?.rangeStart(initialType) ?? '';
@@ -71,7 +64,7 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: RangeDi
   const taken = useMemo(() => namesOutside(device.groups), [device.groups]);
   const local = useMemo(() => checkTags(range.tags, { dataTypes: schema.dataTypes, taken }), [range.tags, schema.dataTypes, taken]);
   const check = useDryRun(device.name, group.name, range.tags.length > 0 && local.length === 0 ? range.tags : undefined, 'append');
-  const submitted = submitError instanceof ApiError ? rowDetails(submitError.details, 'tags') : { rows: [] as RowError[], other: [] };
+  const submitted = rowDetails(detailsOf(submitError), 'tags');
   const rowErrors = mergeRowErrors(local, [...check.rows, ...submitted.rows]);
   const other = [...check.other, ...submitted.other];
   const current = range.tags.length > 0 && check.checked === dryRunKey(range.tags, 'append');
@@ -125,15 +118,13 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: RangeDi
       onClose={onClose}
       wide
       footer={
-        <>
-          <RangeStatus count={range.tags.length} state={check.state} problems={rowErrors.length + other.length} current={current} />
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" class="btn btn-primary" onClick={add} disabled={!ready}>
-            {busy ? 'Adding…' : range.tags.length > 0 ? `Add ${range.tags.length} tag${range.tags.length === 1 ? '' : 's'}` : 'Add tags'}
-          </button>
-        </>
+        <AddTagsFooter
+          {...rangeStatus(range.tags.length, check.state, rowErrors.length + other.length, current)}
+          onCancel={onClose}
+          onAdd={add}
+          disabled={!ready}
+          label={busy ? 'Adding…' : range.tags.length > 0 ? `Add ${range.tags.length} tag${range.tags.length === 1 ? '' : 's'}` : 'Add tags'}
+        />
       }
     >
       <div class="dv-dialog">
@@ -188,39 +179,19 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: RangeDi
         ) : (
           <p class="muted">Fix the settings above to see the tags.</p>
         )}
-        {other.length > 0 && (
-          <ul class="field-error">
-            {other.map((d) => (
-              <li key={`${d.path}:${d.message}`}>
-                {describePath(d.path, device)}: {d.message}
-              </li>
-            ))}
-          </ul>
-        )}
+        <ProblemList details={other} device={device} />
         {check.state === 'failed' && <ErrorBanner error={check.error} title="The gateway could not check the tags" />}
-        {submitError !== undefined && !(submitError instanceof ApiError && submitError.details.length > 0) && (
-          <ErrorBanner error={submitError} title="The tags were not added" />
-        )}
+        <ErrorBanner error={unplacedError(submitError)} title="The tags were not added" />
       </div>
     </Modal>
   );
 }
 
-function RangeStatus({ count, state, problems, current }: { count: number; state: string; problems: number; current: boolean }) {
-  let text = '';
-  let cls = 'muted';
-  if (count === 0) text = '';
-  else if (problems > 0) {
-    text = `${problems} problem${problems === 1 ? '' : 's'} — nothing is added until they are fixed`;
-    cls = 'field-error';
-  } else if (state === 'checking' || !current) text = 'Checking with the gateway…';
-  else if (state === 'ok') {
-    text = `The gateway accepts these ${count} tags`;
-    cls = 'dv-ok-text';
-  }
-  return (
-    <span class={`dv-footer-status ${cls}`} role="status">
-      {text}
-    </span>
-  );
+/** What the footer says of the range. */
+function rangeStatus(count: number, state: string, problems: number, current: boolean): { status: string; tone: StatusTone } {
+  if (count === 0) return { status: '', tone: 'muted' };
+  if (problems > 0) return { status: `${problems} problem${problems === 1 ? '' : 's'} — nothing is added until they are fixed`, tone: 'field-error' };
+  if (state === 'checking' || !current) return { status: 'Checking with the gateway…', tone: 'muted' };
+  if (state === 'ok') return { status: `The gateway accepts these ${count} tags`, tone: 'dv-ok-text' };
+  return { status: '', tone: 'muted' };
 }

@@ -174,7 +174,7 @@ function unionVariants(s: JsonSchema, path: string): { discriminator: string; va
 }
 
 /** One property as a field. */
-export function fieldOf(key: string, schema: JsonSchema, required: boolean, base = ''): Field {
+function fieldOf(key: string, schema: JsonSchema, required: boolean, base = ''): Field {
   const path = base ? `${base}.${key}` : key;
   const { label, unit } = humanize(key);
   const field: Field = {
@@ -240,7 +240,7 @@ export function defaultsOf(fields: Field[]): Record<string, unknown> {
   return out;
 }
 
-export function defaultOf(f: Field): unknown {
+function defaultOf(f: Field): unknown {
   if (f.default !== undefined) return structuredClone(f.default);
   // A new object needs its required choices made: the first one is as good a start as an empty select, and saves a click.
   if (f.kind === 'enum' && f.required) return f.options?.[0]?.value;
@@ -361,16 +361,6 @@ export function checkValue(f: Field, value: unknown, parent?: unknown): string |
     default:
       return undefined;
   }
-}
-
-/** Reads `a.b.c` from an object. */
-export function getPath(obj: unknown, path: string): unknown {
-  let cur: unknown = obj;
-  for (const key of path.split('.')) {
-    if (!cur || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
 }
 
 /** A copy of `obj` with `a.b.c` set (undefined removes the key); the objects on the way are copied, others shared. */

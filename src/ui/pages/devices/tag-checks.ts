@@ -4,18 +4,15 @@
  * The gateway checks again (addresses in the protocol's syntax, formulas);
  * its answers are merged with these per row and column. Pure.
  */
+import type { TagConfig } from '../../components/gateway-types.ts';
 
 /** The columns people edit; other tag settings (steps, deadband…) ride along untouched. */
 export const TAG_COLUMNS = ['name', 'address', 'type', 'access', 'unit', 'description'] as const;
 export type TagColumn = (typeof TAG_COLUMNS)[number];
 
-export interface TagDraft {
-  name: string;
-  address?: string;
-  type: string;
-  access?: 'read' | 'readwrite' | string;
-  unit?: string;
-  description?: string;
+/** A tag as typed or imported, before the checks: its access may be any text. */
+export interface TagDraft extends Pick<TagConfig, 'name' | 'address' | 'type' | 'unit' | 'description'> {
+  access?: string;
   [k: string]: unknown;
 }
 

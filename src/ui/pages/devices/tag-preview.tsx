@@ -1,5 +1,6 @@
 /** A read-only preview of tags to be added, with every problem on its row and column (ranges, CSV imports). */
 import { useState } from 'preact/hooks';
+import { DataTable } from '../../components/data-table.tsx';
 import { errorsByRow } from './error-paths.ts';
 import { type RowError, TAG_COLUMNS } from './tag-checks.ts';
 
@@ -17,52 +18,44 @@ export function TagPreview({ rows, errors, caption, labelHeader = '#' }: { rows:
   // Every row with a problem is shown; of the others, the first LIMIT (all on request).
   const shown = rows.map((r, i) => ({ r, i })).filter(({ i }) => all || i < LIMIT || byRow.has(i));
   return (
-    <div class="table-wrap dv-preview">
-      <table class="table table-compact dv-preview-table">
-        <caption class="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{labelHeader}</th>
-            {TAG_COLUMNS.map((c) => (
-              <th key={c} scope="col">
-                {c}
-              </th>
-            ))}
+    <DataTable
+      caption={caption}
+      class="table-compact dv-preview-table"
+      wrapClass="dv-preview"
+      columns={[labelHeader, ...TAG_COLUMNS]}
+      footer={
+        shown.length < rows.length && (
+          <p class="table-footer">
+            {rows.length - shown.length} more rows without problems are not shown.{' '}
+            <button type="button" class="btn-link" onClick={() => setAll(true)}>
+              Show all {rows.length}
+            </button>
+          </p>
+        )
+      }
+    >
+      {shown.map(({ r, i }) => {
+        const errs = byRow.get(i);
+        const rowLevel = errs?.get('');
+        return (
+          <tr key={i} class={errs ? 'dv-row-invalid' : undefined} aria-invalid={errs ? 'true' : undefined}>
+            <th scope="row" class="dv-preview-label">
+              {r.label}
+              {errs && <span class="visually-hidden"> (has problems)</span>}
+            </th>
+            {TAG_COLUMNS.map((c, ci) => {
+              const messages = errs?.get(c);
+              return (
+                <td key={c} class={messages ? 'dv-cell-bad' : undefined}>
+                  <span class={c === 'address' ? 'mono' : undefined}>{r.cells[c] ?? ''}</span>
+                  {messages && <span class="field-error dv-cell-error">{messages.join('; ')}</span>}
+                  {ci === 0 && rowLevel && <span class="field-error dv-cell-error">{rowLevel.join('; ')}</span>}
+                </td>
+              );
+            })}
           </tr>
-        </thead>
-        <tbody>
-          {shown.map(({ r, i }) => {
-            const errs = byRow.get(i);
-            const rowLevel = errs?.get('');
-            return (
-              <tr key={i} class={errs ? 'dv-row-invalid' : undefined} aria-invalid={errs ? 'true' : undefined}>
-                <th scope="row" class="dv-preview-label">
-                  {r.label}
-                  {errs && <span class="visually-hidden"> (has problems)</span>}
-                </th>
-                {TAG_COLUMNS.map((c, ci) => {
-                  const messages = errs?.get(c);
-                  return (
-                    <td key={c} class={messages ? 'dv-cell-bad' : undefined}>
-                      <span class={c === 'address' ? 'mono' : undefined}>{r.cells[c] ?? ''}</span>
-                      {messages && <span class="field-error dv-cell-error">{messages.join('; ')}</span>}
-                      {ci === 0 && rowLevel && <span class="field-error dv-cell-error">{rowLevel.join('; ')}</span>}
-                    </td>
-                  );
-                })}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      {shown.length < rows.length && (
-        <p class="table-footer">
-          {rows.length - shown.length} more rows without problems are not shown.{' '}
-          <button type="button" class="btn-link" onClick={() => setAll(true)}>
-            Show all {rows.length}
-          </button>
-        </p>
-      )}
-    </div>
+        );
+      })}
+    </DataTable>
   );
 }

@@ -6,10 +6,12 @@
  * deadband…) are kept as they are. Viewers and operators see a plain table.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, api, can, type ErrorDetail, type User } from '../../api.ts';
+import { api, can, type ErrorDetail, type User } from '../../api.ts';
+import { actionsColumn, DataTable, shownColumns } from '../../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
 import { formatValue } from '../../components/format.ts';
 import type { DeviceStatus, TagValue } from '../../components/gateway-types.ts';
+import { EmptyState } from '../../components/page-header.tsx';
 import { QualityBadge } from '../../components/status-badge.tsx';
 import { useApi } from '../../components/use-api.ts';
 import { BrowseDialog } from './browse-dialog.tsx';
@@ -17,7 +19,8 @@ import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
 import { paths } from './config-api.ts';
 import { tagsToCsv } from './csv.ts';
 import { CsvImportDialog } from './csv-dialog.tsx';
-import { describePath, errorsByRow, rowDetails } from './error-paths.ts';
+import { detailsOf, errorsByRow, rowDetails, unplacedError } from './error-paths.ts';
+import { ProblemBanner } from './problem-list.tsx';
 import { PROTOCOL_HINTS } from './protocol-hints.ts';
 import { RangeDialog } from './range-dialog.tsx';
 import { ACCESS_VALUES, checkTags, cleanTag, namesOutside, type RowError, type TagDraft } from './tag-checks.ts';
@@ -45,7 +48,7 @@ interface TagTableProps {
 
 export function TagTable({ device, group, schema, user, status, onSaved, onDirty }: TagTableProps) {
   const admin = can(user, 'admin');
-  const saved = group.tags as TagDraft[];
+  const saved: TagDraft[] = group.tags;
   const [rows, setRows] = useState<Row[]>(() => rowsOf(saved));
   const [base, setBase] = useState(saved);
   const [filter, setFilter] = useState('');
@@ -138,13 +141,8 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
       setNotice(`Saved ${tags.length} tag${tags.length === 1 ? '' : 's'} of group ${group.name}.${device.enabled ? ' The device restarted with them.' : ''}`);
       await onSaved();
     } catch (err) {
-      const details = err instanceof ApiError ? err.details : [];
-      const mapped = rowDetails(details, 'tags');
-      setServer({
-        rows: mapped.rows.map((e) => ({ ...e, id: ids[e.row] ?? -1 })),
-        other: mapped.other,
-        error: details.length === 0 ? err : undefined,
-      });
+      const mapped = rowDetails(detailsOf(err), 'tags');
+      setServer({ rows: mapped.rows.map((e) => ({ ...e, id: ids[e.row] ?? -1 })), other: mapped.other, error: unplacedError(err) });
     } finally {
       setBusy(false);
     }
@@ -178,7 +176,27 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
   const browsable = device.protocol === 'opcua';
   const connected = status?.connection.state === 'connected';
   const editBlocked = dirty ? 'Save or discard your edits in the table first.' : undefined;
-  const cols = admin ? 8 : 7;
+  const columns = [
+    'Name',
+    {
+      label: 'Address',
+      after: addressHelp && (
+        <>
+          {' '}
+          <span class="dv-help" title={addressHelp}>
+            <span aria-hidden="true">?</span>
+            <span class="visually-hidden">({addressHelp})</span>
+          </span>
+        </>
+      ),
+    },
+    'Type',
+    'Access',
+    'Unit',
+    'Description',
+    'Value',
+    admin && actionsColumn('Delete'),
+  ];
 
   return (
     <div class="dv-tags">
@@ -232,211 +250,166 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
       {notice && <Banner tone="good">{notice}</Banner>}
 
       {rows.length === 0 ? (
-        <div class="empty dv-empty-tags">
-          <p class="empty-title">Group {group.name} has no tags yet</p>
-          <div class="empty-body">
-            {admin ? (
-              <p>
-                Add tags one by one with <strong>Add tag</strong>, a numbered series (say 50 temperatures at 40001, 40003, …) with <strong>Add range</strong>,
-                or a list from a spreadsheet with <strong>Import CSV</strong>
-                {browsable ? (
-                  <>
-                    , or pick them with <strong>Browse server</strong>
-                  </>
-                ) : null}
-                .
-              </p>
-            ) : (
-              <p>An administrator adds the tags.</p>
-            )}
-            {addressHelp && <p class="muted small">Addresses: {addressHelp}</p>}
-          </div>
-        </div>
+        <EmptyState title={`Group ${group.name} has no tags yet`} class="dv-empty-tags">
+          {admin ? (
+            <p>
+              Add tags one by one with <strong>Add tag</strong>, a numbered series (say 50 temperatures at 40001, 40003, …) with <strong>Add range</strong>, or
+              a list from a spreadsheet with <strong>Import CSV</strong>
+              {browsable ? (
+                <>
+                  , or pick them with <strong>Browse server</strong>
+                </>
+              ) : null}
+              .
+            </p>
+          ) : (
+            <p>An administrator adds the tags.</p>
+          )}
+          {addressHelp && <p class="muted small">Addresses: {addressHelp}</p>}
+        </EmptyState>
       ) : (
-        <div class="table-wrap dv-tags-wrap">
-          <table class="table dv-table" ref={tableRef}>
-            <caption class="visually-hidden">Tags of group {group.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">
-                  Address{' '}
-                  {addressHelp && (
-                    <span class="dv-help" title={addressHelp}>
-                      <span aria-hidden="true">?</span>
-                      <span class="visually-hidden">({addressHelp})</span>
+        <DataTable
+          caption={`Tags of group ${group.name}`}
+          class="dv-table"
+          wrapClass="dv-tags-wrap"
+          tableRef={tableRef}
+          columns={columns}
+          footer={
+            <div class="table-footer dv-tags-footer">
+              <span>
+                {shown.length === rows.length ? `${rows.length} tag${rows.length === 1 ? '' : 's'}` : `${shown.length} of ${rows.length} tags shown`}
+                {visibleRows.length < shown.length && (
+                  <>
+                    {' · '}
+                    <button type="button" class="btn-link" onClick={() => setLimit(limit + PAGE * 5)}>
+                      Show {Math.min(PAGE * 5, shown.length - visibleRows.length)} more
+                    </button>
+                  </>
+                )}
+              </span>
+              {problemRows.size > 0 && (
+                <label class="check">
+                  <input type="checkbox" checked={onlyProblems} onChange={(e) => setOnlyProblems(e.currentTarget.checked)} />
+                  Only the {problemRows.size} row{problemRows.size === 1 ? '' : 's'} with problems
+                </label>
+              )}
+            </div>
+          }
+        >
+          {visibleRows.map((r) => {
+            const index = rows.indexOf(r) + 1;
+            const errs = byId.get(r.id);
+            const steps = Array.isArray(r.tag.steps) ? r.tag.steps.length : 0;
+            const live = liveByTag.get(r.tag.name);
+            return [
+              <tr key={r.id} data-row={r.id} class={errs ? 'dv-row-invalid' : undefined}>
+                {admin ? (
+                  <>
+                    <Cell row={index} column="name" errors={errs} value={r.tag.name} onInput={(v) => update(r.id, { name: v })} />
+                    <Cell
+                      row={index}
+                      column="address"
+                      errors={errs}
+                      value={r.tag.address ?? ''}
+                      placeholder={r.tag.compute ? 'computed' : hints?.addressExample}
+                      onInput={(v) => update(r.id, { address: v })}
+                      mono
+                    />
+                    <td class="dv-cell">
+                      <select
+                        class="dv-input"
+                        aria-label={`Row ${index}: type`}
+                        aria-invalid={errs?.get('type') ? 'true' : undefined}
+                        value={r.tag.type}
+                        onChange={(e) => update(r.id, { type: e.currentTarget.value })}
+                      >
+                        {!schema.dataTypes.includes(r.tag.type) && <option value={r.tag.type}>{r.tag.type || '—'}</option>}
+                        {schema.dataTypes.map((t) => (
+                          <option key={t} value={t}>
+                            {t}
+                          </option>
+                        ))}
+                      </select>
+                      <CellErrors messages={errs?.get('type')} />
+                    </td>
+                    <td class="dv-cell">
+                      <select
+                        class="dv-input"
+                        aria-label={`Row ${index}: access`}
+                        aria-invalid={errs?.get('access') ? 'true' : undefined}
+                        value={r.tag.access ?? 'read'}
+                        onChange={(e) => update(r.id, { access: e.currentTarget.value })}
+                      >
+                        {ACCESS_VALUES.map((a) => (
+                          <option key={a} value={a}>
+                            {a === 'read' ? 'read' : 'read/write'}
+                          </option>
+                        ))}
+                      </select>
+                      <CellErrors messages={errs?.get('access')} />
+                    </td>
+                    <Cell row={index} column="unit" errors={errs} value={r.tag.unit ?? ''} onInput={(v) => update(r.id, { unit: v })} narrow />
+                    <Cell row={index} column="description" errors={errs} value={r.tag.description ?? ''} onInput={(v) => update(r.id, { description: v })} />
+                  </>
+                ) : (
+                  <>
+                    <th scope="row" class="dv-name-cell">
+                      {r.tag.name}
+                    </th>
+                    <td class="mono">{r.tag.address ?? (r.tag.compute ? <span class="muted">computed</span> : '—')}</td>
+                    <td>{r.tag.type}</td>
+                    <td>{r.tag.access === 'readwrite' ? 'read/write' : 'read'}</td>
+                    <td>{r.tag.unit ?? ''}</td>
+                    <td class="cell-wrap">{r.tag.description ?? ''}</td>
+                  </>
+                )}
+                <td class="value-cell dv-value">
+                  {live ? (
+                    <>
+                      {formatValue(live.value, r.tag.type)}
+                      {r.tag.unit && live.value !== null && <span class="unit">{r.tag.unit}</span>}
+                      {live.quality !== 'good' && (
+                        <>
+                          {' '}
+                          <QualityBadge quality={live.quality} title={live.reason} />
+                        </>
+                      )}
+                    </>
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                  {steps > 0 && (
+                    <span class="cell-sub">
+                      {steps} pipeline step{steps === 1 ? '' : 's'} (kept)
                     </span>
                   )}
-                </th>
-                <th scope="col">Type</th>
-                <th scope="col">Access</th>
-                <th scope="col">Unit</th>
-                <th scope="col">Description</th>
-                <th scope="col">Value</th>
+                </td>
                 {admin && (
-                  <th scope="col">
-                    <span class="visually-hidden">Delete</span>
-                  </th>
+                  <td class="dv-cell dv-cell-action">
+                    <button
+                      type="button"
+                      class="btn btn-small btn-ghost dv-danger-text"
+                      onClick={() => remove(r.id)}
+                      aria-label={`Delete tag ${r.tag.name || `in row ${index}`}`}
+                    >
+                      Delete
+                    </button>
+                  </td>
                 )}
-              </tr>
-            </thead>
-            <tbody>
-              {visibleRows.map((r) => {
-                const index = rows.indexOf(r) + 1;
-                const errs = byId.get(r.id);
-                const steps = Array.isArray(r.tag.steps) ? r.tag.steps.length : 0;
-                const live = liveByTag.get(r.tag.name);
-                return [
-                  <tr key={r.id} data-row={r.id} class={errs ? 'dv-row-invalid' : undefined}>
-                    {admin ? (
-                      <>
-                        <Cell row={index} column="name" errors={errs} value={r.tag.name} onInput={(v) => update(r.id, { name: v })} />
-                        <Cell
-                          row={index}
-                          column="address"
-                          errors={errs}
-                          value={r.tag.address ?? ''}
-                          placeholder={r.tag.compute ? 'computed' : hints?.addressExample}
-                          onInput={(v) => update(r.id, { address: v })}
-                          mono
-                        />
-                        <td class="dv-cell">
-                          <select
-                            class="dv-input"
-                            aria-label={`Row ${index}: type`}
-                            aria-invalid={errs?.get('type') ? 'true' : undefined}
-                            value={r.tag.type}
-                            onChange={(e) => update(r.id, { type: e.currentTarget.value })}
-                          >
-                            {!schema.dataTypes.includes(r.tag.type) && <option value={r.tag.type}>{r.tag.type || '—'}</option>}
-                            {schema.dataTypes.map((t) => (
-                              <option key={t} value={t}>
-                                {t}
-                              </option>
-                            ))}
-                          </select>
-                          <CellErrors messages={errs?.get('type')} />
-                        </td>
-                        <td class="dv-cell">
-                          <select
-                            class="dv-input"
-                            aria-label={`Row ${index}: access`}
-                            aria-invalid={errs?.get('access') ? 'true' : undefined}
-                            value={r.tag.access ?? 'read'}
-                            onChange={(e) => update(r.id, { access: e.currentTarget.value })}
-                          >
-                            {ACCESS_VALUES.map((a) => (
-                              <option key={a} value={a}>
-                                {a === 'read' ? 'read' : 'read/write'}
-                              </option>
-                            ))}
-                          </select>
-                          <CellErrors messages={errs?.get('access')} />
-                        </td>
-                        <Cell row={index} column="unit" errors={errs} value={r.tag.unit ?? ''} onInput={(v) => update(r.id, { unit: v })} narrow />
-                        <Cell
-                          row={index}
-                          column="description"
-                          errors={errs}
-                          value={r.tag.description ?? ''}
-                          onInput={(v) => update(r.id, { description: v })}
-                        />
-                      </>
-                    ) : (
-                      <>
-                        <th scope="row" class="dv-name-cell">
-                          {r.tag.name}
-                        </th>
-                        <td class="mono">{r.tag.address ?? (r.tag.compute ? <span class="muted">computed</span> : '—')}</td>
-                        <td>{r.tag.type}</td>
-                        <td>{r.tag.access === 'readwrite' ? 'read/write' : 'read'}</td>
-                        <td>{r.tag.unit ?? ''}</td>
-                        <td class="cell-wrap">{r.tag.description ?? ''}</td>
-                      </>
-                    )}
-                    <td class="value-cell dv-value">
-                      {live ? (
-                        <>
-                          {formatValue(live.value, r.tag.type)}
-                          {r.tag.unit && live.value !== null && <span class="unit">{r.tag.unit}</span>}
-                          {live.quality !== 'good' && (
-                            <>
-                              {' '}
-                              <QualityBadge quality={live.quality} title={live.reason} />
-                            </>
-                          )}
-                        </>
-                      ) : (
-                        <span class="muted">—</span>
-                      )}
-                      {steps > 0 && (
-                        <span class="cell-sub">
-                          {steps} pipeline step{steps === 1 ? '' : 's'} (kept)
-                        </span>
-                      )}
-                    </td>
-                    {admin && (
-                      <td class="dv-cell dv-cell-action">
-                        <button
-                          type="button"
-                          class="btn btn-small btn-ghost dv-danger-text"
-                          onClick={() => remove(r.id)}
-                          aria-label={`Delete tag ${r.tag.name || `in row ${index}`}`}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
-                  </tr>,
-                  errs?.get('') && (
-                    <tr key={`${r.id}-e`} class="dv-row-errors">
-                      <td colSpan={cols}>
-                        <CellErrors messages={errs.get('')} prefix={`Row ${index}: `} />
-                      </td>
-                    </tr>
-                  ),
-                ];
-              })}
-            </tbody>
-          </table>
-          <div class="table-footer dv-tags-footer">
-            <span>
-              {shown.length === rows.length ? `${rows.length} tag${rows.length === 1 ? '' : 's'}` : `${shown.length} of ${rows.length} tags shown`}
-              {visibleRows.length < shown.length && (
-                <>
-                  {' · '}
-                  <button type="button" class="btn-link" onClick={() => setLimit(limit + PAGE * 5)}>
-                    Show {Math.min(PAGE * 5, shown.length - visibleRows.length)} more
-                  </button>
-                </>
-              )}
-            </span>
-            {problemRows.size > 0 && (
-              <label class="check">
-                <input type="checkbox" checked={onlyProblems} onChange={(e) => setOnlyProblems(e.currentTarget.checked)} />
-                Only the {problemRows.size} row{problemRows.size === 1 ? '' : 's'} with problems
-              </label>
-            )}
-          </div>
-        </div>
+              </tr>,
+              errs?.get('') && (
+                <tr key={`${r.id}-e`} class="dv-row-errors">
+                  <td colSpan={shownColumns(columns).length}>
+                    <CellErrors messages={errs.get('')} prefix={`Row ${index}: `} />
+                  </td>
+                </tr>
+              ),
+            ];
+          })}
+        </DataTable>
       )}
 
-      {server.other.length > 0 && (
-        <div class="banner banner-bad" role="alert">
-          <div class="banner-body">
-            <p class="banner-message">
-              <strong>The tags were not saved:</strong>
-            </p>
-            <ul class="banner-details">
-              {server.other.map((d) => (
-                <li key={`${d.path}:${d.message}`}>
-                  {describePath(d.path, device)}: {d.message}
-                </li>
-              ))}
-            </ul>
-          </div>
-        </div>
-      )}
+      <ProblemBanner title="The tags were not saved:" details={server.other} device={device} />
       <ErrorBanner error={server.error} title="The tags were not saved" />
       {admin && (dirty || idErrors.length > 0) && (
         <section class="dv-save-bar" aria-label="Unsaved tag changes">
@@ -459,7 +432,7 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
       )}
 
       {dialog === 'range' && <RangeDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
-      {dialog === 'csv' && <CsvImportDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onImported={added} />}
+      {dialog === 'csv' && <CsvImportDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
       {dialog === 'browse' && <BrowseDialog device={device} group={group} onClose={() => setDialog(undefined)} onAdded={added} />}
     </div>
   );
