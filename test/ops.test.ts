@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import YAML from 'yaml';
 import { MIGRATIONS, openDatabase, SCHEMA_VERSION } from '../src/database.ts';
+import { makeCerts } from './helpers/certs.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
 import { freePort, tempDir } from './helpers/net.ts';
 import { type HostMessage, SparkplugHost } from './helpers/sparkplug-host.ts';
@@ -236,6 +237,26 @@ describe('plexus doctor', () => {
       assert.match(stderr, line);
   });
 
+  it('checks a TLS broker with the configured CA, and names an expired certificate', async () => {
+    const certs = makeCerts();
+    const good = await new Mosquitto({ tls: { ca: certs.ca, ...certs.server } }).start();
+    const expired = await new Mosquitto({ tls: { ca: certs.ca, ...certs.expired } }).start();
+    try {
+      const file = write('tls.yaml', {
+        northbound: { groupId: 'G', edgeNodeId: 'E', brokers: [good.url, expired.url].map((url) => ({ url, tls: { ca: certs.ca } })) },
+        api: { enabled: false },
+      });
+      const { code, stderr } = await plexus('doctor', '--config', file, '--data-dir', path.join(dir, 'tls'));
+      assert.equal(code, 1);
+      assert.match(stderr, new RegExp(`^ok +broker mqtts://127\\.0\\.0\\.1:${good.port}: TLS TLSv1\\.[23], certificate valid until`, 'm'));
+      assert.match(stderr, new RegExp(`^FAIL +broker mqtts://127\\.0\\.0\\.1:${expired.port}: the broker's TLS certificate has expired`, 'm'));
+    } finally {
+      await good.dispose();
+      await expired.dispose();
+      certs.dispose();
+    }
+  });
+
   it('names each problem of a broken setup with its fix', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -251,7 +272,7 @@ describe('plexus doctor', () => {
     assert.equal(code, 1);
     for (const line of [
       new RegExp(`^FAIL +port 127\\.0\\.0\\.1:${busy} \\(HTTP API\\): in use by another program\\n +fix: find it with`, 'm'),
-      new RegExp(`^FAIL +broker mqtt://127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED`, 'm'),
+      new RegExp(`^FAIL +broker mqtt://127\\.0\\.0\\.1:${closed}: nothing listens at 127\\.0\\.0\\.1:${closed} \\(ECONNREFUSED\\)`, 'm'),
       /^FAIL +device Gone \(127\.0\.0\.1:\d+\): connect ECONNREFUSED.*\n +fix: check the address, the cabling and the firewall/m,
       /^FAIL +serial port .*ttyUSB9 \(Serial\): does not exist\n +fix: plug the adapter in/m,
       /^4 check\(s\) failed\./m,

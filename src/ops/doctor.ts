@@ -13,6 +13,7 @@ import { ConfigRepository } from '../config/repository.ts';
 import type { Config } from '../config/schema.ts';
 import { closeDatabase, DB_FILE, openDatabase, SCHEMA_VERSION } from '../database.ts';
 import { ConfigError } from '../errors.ts';
+import { explainBrokerError, tlsOptions } from '../sparkplug/broker-options.ts';
 import { runningGateway } from './lock.ts';
 
 export interface Check {
@@ -25,10 +26,10 @@ export interface Check {
 const require = createRequire(import.meta.url);
 const TIMEOUT_MS = 3000;
 
-/** Resolves when a TCP (or TLS) connection to host:port succeeds; rejects with the reason. */
-function reach(host: string, port: number, secure = false): Promise<string> {
+/** Resolves when a TCP (or TLS, with the broker's TLS settings) connection to host:port succeeds; rejects with the reason. */
+function reach(host: string, port: number, secure?: tls.ConnectionOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host }) : net.connect({ host, port });
+    const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...secure }) : net.connect({ host, port });
     const done = (err?: Error, detail = '') => {
       socket.destroy();
       if (err) reject(err);
@@ -39,7 +40,7 @@ function reach(host: string, port: number, secure = false): Promise<string> {
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (!secure) return done();
       const s = socket as tls.TLSSocket;
-      if (!s.authorized) return done(new Error(`the TLS certificate is not valid: ${s.authorizationError}`));
+      if (!s.authorized) return done(Object.assign(new Error(String(s.authorizationError)), { code: String(s.authorizationError) }));
       done(undefined, `TLS ${s.getProtocol()}, certificate valid until ${s.getPeerCertificate().valid_to}`);
     });
   });
@@ -199,11 +200,12 @@ async function networkChecks(config: Config): Promise<Check[]> {
     const name = `broker ${u.protocol}//${u.hostname}:${port}`;
     const embedded = config.broker.enabled && port === config.broker.port;
     try {
-      const detail = await reach(u.hostname, port, secure);
+      const detail = await reach(u.hostname, port, secure ? { ...(tlsOptions(b) as tls.ConnectionOptions), rejectUnauthorized: false } : undefined);
       return { name, status: 'ok', detail: detail || 'reachable' };
     } catch (err) {
-      if (embedded) return { name, status: 'warn', detail: (err as Error).message, fix: 'the embedded broker answers only while the gateway runs' };
-      return { name, status: 'fail', detail: (err as Error).message, fix: 'check the address, the firewall, and the broker’s TLS certificate' };
+      const reason = explainBrokerError(err as Error, b);
+      if (embedded) return { name, status: 'warn', detail: reason, fix: 'the embedded broker answers only while the gateway runs' };
+      return { name, status: 'fail', detail: reason, fix: 'correct the broker settings (address, tls.ca, client certificate) or the broker' };
     }
   });
   const devices = config.devices
