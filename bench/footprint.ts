@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { untilRunning } from '../test/helpers/gateway-process.ts';
 import { freePort, tempDir } from '../test/helpers/net.ts';
 import { line, median, watchProcess } from './report.ts';
 
@@ -22,17 +23,7 @@ async function measure(name: string, configText: string): Promise<void> {
     env: { ...process.env, PLEXUS_LOG_LEVEL: 'warn' },
   });
   try {
-    let text = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: not running within 60 s:\n${text}`)), 60_000);
-      child.stderr.on('data', (c: Buffer) => {
-        text += c.toString();
-        if (text.includes('Stop with Ctrl+C.')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    await untilRunning(child, 60_000);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const { cpuPercent, rss } = await watchProcess(child.pid as number, MEASURE_S);
     line(`${name}: CPU (one core = 100 %)`, `${cpuPercent.toFixed(1)} %`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
+import { untilRunning } from './helpers/gateway-process.ts';
 import { Mosquitto } from './helpers/mosquitto.ts';
 import { tempDir } from './helpers/net.ts';
 import { type HostMessage, SparkplugHost } from './helpers/sparkplug-host.ts';
@@ -32,7 +33,7 @@ describe('plexus command line', () => {
   it('validate says a good file is valid', async () => {
     const { code, stderr } = await plexus('validate', 'config/demo.yaml');
     assert.equal(code, 0);
-    assert.match(stderr, /config\/demo\.yaml is valid: 3 device\(s\), 29 tag\(s\)\./);
+    assert.match(stderr, /config\/demo\.yaml is valid: 3 device\(s\), 30 tag\(s\)\./);
   });
 
   it('validate lists every error and exits non-zero', async () => {
@@ -127,18 +128,8 @@ describe('the gateway process across restarts', () => {
     const args = withConfig ? ['start', '--config', path.join(dir, 'gw.yaml')] : ['start'];
     const proc = spawn(process.execPath, plexusArgs(...args, '--data-dir', path.join(dir, 'data')), { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
-    let text = '';
-    const api = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no API address within 30 s:\n${text}`)), 30_000);
-      proc.stderr?.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        const m = /HTTP API: +(http:\/\/[\d.:]+)\/api\/v1/.exec(text);
-        if (m && /Stop with Ctrl\+C/.test(text)) {
-          clearTimeout(timer);
-          resolve(m[1] as string);
-        }
-      });
-    });
+    const { text, api } = await untilRunning(proc);
+    assert.ok(api, text);
     return {
       api,
       text,

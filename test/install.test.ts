@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
+import { untilRunning } from './helpers/gateway-process.ts';
 import { freePort, tempDir } from './helpers/net.ts';
 
 const run = promisify(execFile);
@@ -48,17 +49,7 @@ describe('installing the package', () => {
     const doctor = await run(plexus, ['doctor', '--config', config, '--data-dir', dataDir]).catch((e) => e as { stderr: string });
     assert.match(doctor.stderr, /^ok +native module better-sqlite3: loads/m, 'the native module was built by the install');
     const child = spawn(plexus, ['start', '--config', config, '--data-dir', dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let text = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not running within 30 s:\n${text}`)), 30_000);
-      child.stderr.on('data', (c: Buffer) => {
-        text += c.toString();
-        if (text.includes('Stop with Ctrl+C.')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    await untilRunning(child);
     const ui = await fetch(`http://127.0.0.1:${api}/`);
     assert.equal(ui.status, 200);
     assert.match(await ui.text(), /<div id="app">/);

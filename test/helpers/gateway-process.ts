@@ -39,3 +39,17 @@ export class GatewayProcess {
     return code as number | null;
   }
 }
+
+/** What a starting `plexus start` prints on stderr, once it says it is running (the API address in `api`, when there is one). */
+export function untilRunning(child: ChildProcess, timeoutMs = 30_000): Promise<{ text: string; api?: string }> {
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not running within ${timeoutMs / 1000} s:\n${text}`)), timeoutMs);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (!text.includes('Stop with Ctrl+C.')) return;
+      clearTimeout(timer);
+      resolve({ text, api: /HTTP API: +(http:\/\/[\d.:]+)\/api\/v1/.exec(text)?.[1] });
+    });
+  });
+}
