@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, modbus, sparkplug, store, writes, opcua, s7, footprint.
+ * Names: pipeline, analytics, modbus, sparkplug, store, writes, opcua, s7, footprint.
  */
+import { benchAnalytics } from './analytics.ts';
 import { benchFootprint } from './footprint.ts';
 import { benchModbusDriver } from './modbus-driver.ts';
 import { benchModbusSparkplug } from './modbus-sparkplug.ts';
@@ -13,6 +14,7 @@ import { benchWrites } from './writes.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
   pipeline: benchPipeline,
+  analytics: benchAnalytics,
   modbus: benchModbusDriver,
   sparkplug: benchModbusSparkplug,
   store: benchStore,

@@ -49,6 +49,20 @@ const GeneratorVariants = [
     { additionalProperties: false },
   ),
   Type.Object({ kind: Type.Literal('toggle'), periodMs: Type.Integer({ minimum: 1, default: 1000 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('noise'),
+      mean: Type.Number({ default: 0 }),
+      stdDev: Type.Number({ minimum: 0, default: 1 }),
+      intervalMs: Type.Integer({ minimum: 1, default: 1000, description: 'A new noise value this often' }),
+      spikeEveryMs: Type.Optional(Type.Integer({ minimum: 1, description: 'A spike at the end of every such period' })),
+      spikeSize: Type.Number({ default: 10, description: 'Added to the value during a spike' }),
+      spikeMs: Type.Integer({ minimum: 1, default: 1000, description: 'How long a spike lasts' }),
+      stepEveryMs: Type.Optional(Type.Integer({ minimum: 1, description: 'The level steps up by stepSize and back down, each such period' })),
+      stepSize: Type.Number({ default: 5 }),
+    },
+    { additionalProperties: false, description: 'Gaussian noise around a mean, with optional spikes and steps (anomalies to detect)' },
+  ),
 ] as const;
 
 /** One of the generators, chosen by `kind`. */
@@ -80,6 +94,25 @@ export function createGenerator(cfg: GeneratorConfig, t0: number, seed = 1): Gen
       };
     case 'toggle':
       return (now) => Math.floor((now - t0) / cfg.periodMs) % 2 === 1;
+    case 'noise': {
+      // A pure function of time: each interval's noise comes from a hash of its index and the seed.
+      const uniform = (n: number) => {
+        let h = Math.imul(n ^ Math.imul(seed, 0x9e3779b1), 0x85ebca6b);
+        h ^= h >>> 13;
+        h = Math.imul(h, 0xc2b2ae35);
+        h ^= h >>> 16;
+        return ((h >>> 0) + 0.5) / 0x1_0000_0000;
+      };
+      return (now) => {
+        const elapsed = now - t0;
+        const slot = Math.floor(elapsed / cfg.intervalMs);
+        const gaussian = Math.sqrt(-2 * Math.log(uniform(2 * slot))) * Math.cos(2 * Math.PI * uniform(2 * slot + 1));
+        let v = cfg.mean + cfg.stdDev * gaussian;
+        if (cfg.spikeEveryMs !== undefined && elapsed % cfg.spikeEveryMs >= cfg.spikeEveryMs - cfg.spikeMs) v += cfg.spikeSize;
+        if (cfg.stepEveryMs !== undefined && Math.floor(elapsed / cfg.stepEveryMs) % 2 === 1) v += cfg.stepSize;
+        return v;
+      };
+    }
     case 'randomWalk': {
       // Deterministic per seed: the walk is replayed step by step up to `now`.
       let state = seed >>> 0 || 1;

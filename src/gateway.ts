@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { type BrowseNode, type BrowseRequest, type CertificateInfo, type ConnectionState, type Driver, type Sample, WriteError } from '../drivers/contract.ts';
 import { driverPlugins } from '../drivers/registry.ts';
 import { type RunningSimulator, simulatorPlugins } from '../simulators/registry.ts';
+import { OeeCalculator, type OeeSnapshot, oeeMetrics, resolveOee } from './analytics/oee.ts';
 import { buildApp } from './api/app.ts';
 import { Auth } from './api/auth.ts';
 import { EventLog } from './api/event-log.ts';
@@ -57,6 +58,8 @@ interface DeviceRuntime {
   up: boolean;
   /** True when a tag has aggregate windows to close. */
   aggregates: boolean;
+  /** The device's OEE, moved on by the same timer as the aggregate windows. */
+  oee?: OeeCalculator;
   /** The group of every metric (aggregate metrics under their source tag's group), for live-value filters. */
   tagGroups: Map<string, string>;
 }
@@ -124,7 +127,10 @@ export class Gateway {
   private deviceModel(runtime: DeviceRuntime): DeviceModel {
     return {
       name: runtime.config.name,
-      tags: [...runtime.pipelines.entries()].flatMap(([name, p]) => [{ name, type: p.outputType }, ...p.aggregateMetrics]),
+      tags: [
+        ...[...runtime.pipelines.entries()].flatMap(([name, p]) => [{ name, type: p.outputType }, ...p.aggregateMetrics]),
+        ...(runtime.config.oee ? oeeMetrics(runtime.config.oee) : []),
+      ],
     };
   }
 
@@ -284,6 +290,7 @@ export class Gateway {
     for (const runtime of this.devices.values()) {
       for (const s of runtime.schedulers.values()) s.stop();
       await runtime.driver?.stop();
+      this.saveOee(runtime);
     }
     await this.edgeNode.stop();
     this.bus.removeOwner(this);
@@ -326,6 +333,7 @@ export class Gateway {
     this.devices.delete(name);
     for (const s of runtime.schedulers.values()) s.stop();
     await runtime.queue.run(async () => runtime.driver?.stop());
+    this.saveOee(runtime);
     this.edgeNode.removeDevice(name);
     this.values.forget(name);
   }
@@ -452,6 +460,9 @@ export class Gateway {
     };
     const tags = config.groups.flatMap((g) => g.tags);
     const pipelines = new Map(tags.map((t) => [t.name, buildPipeline(t, { lookup })]));
+    const oee = config.oee && this.buildOee(config, pipelines);
+    // OEE metrics are shown with the group of the state tag (live-value filters by group).
+    const oeeGroup = config.oee && config.groups.find((g) => g.tags.some((t) => t.name === config.oee?.state.tag))?.name;
     return {
       config,
       log: this.log.child({ device: config.name }),
@@ -466,12 +477,37 @@ export class Gateway {
       queue: new SerialQueue(),
       up: false,
       aggregates: tags.some((t) => (t.aggregates ?? []).length > 0),
-      tagGroups: new Map(
-        config.groups.flatMap((g) =>
+      oee,
+      tagGroups: new Map([
+        ...config.groups.flatMap((g) =>
           g.tags.flatMap((t) => [[t.name, g.name] as const, ...(pipelines.get(t.name)?.aggregateMetrics ?? []).map((m) => [m.name, g.name] as const)]),
         ),
-      ),
+        ...(config.oee && oeeGroup ? oeeMetrics(config.oee).map((m) => [m.name, oeeGroup] as const) : []),
+      ]),
     };
+  }
+
+  /** The device's OEE calculator, resuming what it had counted before a restart or a configuration change. */
+  private buildOee(config: DeviceConfig, pipelines: Map<string, TagPipeline>): OeeCalculator | undefined {
+    if (!config.oee) return undefined;
+    const types = new Map([...pipelines].map(([name, p]) => [name, p.outputType]));
+    const now = this.clock.now();
+    const calc = new OeeCalculator(resolveOee(config.oee, types), now);
+    const saved = readMeta(this.opts.db, `oee:${config.name}`);
+    if (saved) {
+      try {
+        if (calc.restore(JSON.parse(saved) as OeeSnapshot, now)) this.log.info({ device: config.name }, 'OEE resumed from its saved state');
+      } catch (err) {
+        this.log.warn({ device: config.name, err }, 'the saved OEE state could not be read: starting afresh');
+      }
+    }
+    return calc;
+  }
+
+  /** Keeps what the OEE has counted so far, for the next start. */
+  private saveOee(runtime: DeviceRuntime) {
+    if (!runtime.oee || !this.opts.db.open) return;
+    writeMeta(this.opts.db, `oee:${runtime.config.name}`, JSON.stringify(runtime.oee.snapshot()));
   }
 
   private async startDevice(runtime: DeviceRuntime): Promise<void> {
@@ -507,16 +543,20 @@ export class Gateway {
     for (const s of runtime.schedulers.values()) s.start();
   }
 
-  /** Closes aggregate windows that no value closed, every second while a tag has aggregates. */
+  /**
+   * Closes aggregate windows that no value closed, and moves OEE time on (its
+   * figures go out every publishS), every second while a device has either.
+   */
   private ensureWindowFlush() {
-    if (this.flushTimer !== undefined || this.stopped || ![...this.devices.values()].some((d) => d.aggregates)) return;
+    if (this.flushTimer !== undefined || this.stopped || ![...this.devices.values()].some((d) => d.aggregates || d.oee)) return;
     this.flushTimer = this.clock.setTimeout(() => {
       this.flushTimer = undefined;
       const now = this.clock.now();
       for (const runtime of this.devices.values()) {
-        if (!runtime.aggregates) continue;
+        if (!runtime.aggregates && !runtime.oee) continue;
         const out: TagUpdate[] = [];
-        for (const p of runtime.pipelines.values()) p.flush(now, out);
+        if (runtime.aggregates) for (const p of runtime.pipelines.values()) p.flush(now, out);
+        if (runtime.oee?.advance(now, out)) this.saveOee(runtime);
         this.values.update(runtime.config.name, out);
         this.report(runtime, out);
       }
@@ -571,21 +611,32 @@ export class Gateway {
     }
   }
 
-  /** Runs samples through their pipelines, then the computed tags that read what changed. */
+  /** Runs samples through their pipelines, then the computed tags that read what changed, then the OEE. */
   private applySamples(runtime: DeviceRuntime, samples: Sample[]): TagUpdate[] {
     const updates: TagUpdate[] = [];
     for (const sample of samples) runtime.pipelines.get(sample.tag)?.process(sample, updates);
     this.values.update(runtime.config.name, updates);
-    if (runtime.computed.length === 0 || updates.length === 0) return updates;
-    const changed = new Set(updates.map((u) => u.tag));
+    if (updates.length === 0) return updates;
     const now = this.clock.now();
-    for (const c of runtime.computed) {
-      if (!c.references.some((r) => changed.has(r))) continue;
+    if (runtime.computed.length > 0) {
+      const changed = new Set(updates.map((u) => u.tag));
+      for (const c of runtime.computed) {
+        if (!c.references.some((r) => changed.has(r))) continue;
+        const from = updates.length;
+        runtime.pipelines.get(c.name)?.process(computeSample(c.name, c.formula, runtime.lookup, now), updates);
+        const added = updates.slice(from);
+        this.values.update(runtime.config.name, added);
+        for (const u of added) changed.add(u.tag);
+      }
+    }
+    if (runtime.oee) {
+      // OEE time is the gateway's clock when the value arrives (a device's own clock may be off).
       const from = updates.length;
-      runtime.pipelines.get(c.name)?.process(computeSample(c.name, c.formula, runtime.lookup, now), updates);
-      const added = updates.slice(from);
-      this.values.update(runtime.config.name, added);
-      for (const u of added) changed.add(u.tag);
+      for (let i = 0; i < from; i++) {
+        const u = updates[i] as TagUpdate;
+        runtime.oee.observe(u.tag, u.value, u.quality, u.reason, now, updates);
+      }
+      this.values.update(runtime.config.name, updates.slice(from));
     }
     return updates;
   }

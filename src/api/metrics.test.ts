@@ -42,7 +42,7 @@ function parse(text: string) {
 
 const status: EdgeNodeStatus = {
   state: 'waiting-for-host',
-      mqttVersion: '3.1.1',
+  mqttVersion: '3.1.1',
   broker: 'mqtt://127.0.0.1:1883',
   bdSeq: 3,
   seq: 17,

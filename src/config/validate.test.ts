@@ -138,4 +138,67 @@ simulators:
     assert.equal(errors.length, 1);
     assert.match(errors[0] ?? '', /^simulators\[0\]\.config\.units\[0\]\.points\[0\]\.generator\.kind: /);
   });
+
+  it('checks analytics against the device: OEE inputs, shifts, time zone and anomaly settings, by path', () => {
+    const errors = errorsOf(`${base}
+devices:
+  - name: Line
+    protocol: modbus
+    connection: { host: h }
+    groups:
+      - name: g
+        tags:
+          - { name: State, address: HR0, type: uint16 }
+          - { name: Good, address: HR1, type: uint16 }
+          - { name: Label, address: HR2, type: uint16, steps: [{ kind: bit, bit: 0 }] }
+          - { name: Vib, address: HR3, type: int16, anomaly: { method: ewma, windowS: 30 } }
+          - { name: Temp, address: HR4, type: int16, anomaly: { zThreshold: 0, minSamples: 1 } }
+    oee:
+      state: { tag: StateCode, running: [1] }
+      goodCount: { tag: Good }
+      badCount: { tag: Label }
+      idealRatePerMin: 600
+      timeZone: Moon/Base
+      shifts:
+        - { name: Early, start: "06:00", end: "14:00" }
+        - { name: Late, start: "13:30", end: "25:00" }
+`);
+    assert.deepEqual(errors.sort(), [
+      'devices[0].groups[0].tags[4].anomaly.minSamples: must be >= 2',
+      'devices[0].groups[0].tags[4].anomaly.zThreshold: must be > 0',
+      'devices[0].oee.shifts[1].end: must match pattern "^([01][0-9]|2[0-3]):[0-5][0-9]$"',
+    ]);
+    // Once the schema is satisfied, the checks against the device's tags follow.
+    const fixed = errorsOf(`${base}
+devices:
+  - name: Line
+    protocol: modbus
+    connection: { host: h }
+    groups:
+      - name: g
+        tags:
+          - { name: State, address: HR0, type: uint16 }
+          - { name: Good, address: HR1, type: uint16 }
+          - { name: Label, address: HR2, type: uint16, steps: [{ kind: bit, bit: 0 }] }
+          - { name: Vib, address: HR3, type: int16, anomaly: { method: ewma, windowS: 30 } }
+          - { name: Vib/anomaly, address: HR5, type: int16 }
+    oee:
+      state: { tag: StateCode, running: [1] }
+      goodCount: { tag: Good }
+      badCount: { tag: Label }
+      idealRatePerMin: 600
+      timeZone: Moon/Base
+      shifts:
+        - { name: Early, start: "06:00", end: "14:00" }
+        - { name: Late, start: "13:30", end: "22:00" }
+`);
+    assert.deepEqual(fixed.sort(), [
+      'devices[0].groups[0].tags[3].anomaly.windowS: windowS is for method rolling; the ewma method takes alpha',
+      'devices[0].groups[0].tags[3].anomaly: its metric "Vib/anomaly" has the name of the tag at devices[0].groups[0].tags[4]',
+      'devices[0].oee.badCount.tag: "Label" is bool: a counter must be numeric',
+      'devices[0].oee.shifts[1]: overlaps shift "Early" (at Mon 13:30)',
+      'devices[0].oee.state.tag: "StateCode" is not a tag of this device',
+      'devices[0].oee.timeZone: unknown time zone "Moon/Base" (an IANA name such as Europe/Berlin)',
+    ]);
+  });
 });

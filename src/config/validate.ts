@@ -2,12 +2,13 @@
  * Validation at the edge: the JSON schema first (every error as `path: message`),
  * then the checks a schema cannot express, then freeze.
  */
-import { DATA_TYPES, type DriverPlugin } from '../../drivers/contract.ts';
+import { DATA_TYPES, type DataType, type DriverPlugin } from '../../drivers/contract.ts';
 import { driverPlugins } from '../../drivers/registry.ts';
 import { simulatorPlugins } from '../../simulators/registry.ts';
+import { checkOee } from '../analytics/oee.ts';
 import { ConfigError, type ErrorDetail } from '../errors.ts';
 import { buildPipeline, PipelineConfigError } from '../pipeline/pipeline.ts';
-import { CONFIG_VERSION, type Config, ConfigSchema, type TagConfig } from './schema.ts';
+import { CONFIG_VERSION, type Config, ConfigSchema, type DeviceConfig, type TagConfig } from './schema.ts';
 import { schemaErrors } from './schema-errors.ts';
 
 const SPARKPLUG_FORBIDDEN = /[+/#]/;
@@ -62,7 +63,11 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
       else tagNames.set(tag.name, path);
     }
     // Pipelines are built from schema-valid steps only.
-    if (schemaValid) details.push(...pipelineErrors(tags, tagNames));
+    if (schemaValid) {
+      const outputTypes = new Map<string, DataType>();
+      details.push(...pipelineErrors(tags, tagNames, outputTypes));
+      details.push(...analyticsErrors(device, at, tags, outputTypes));
+    }
     const plugin = plugins[device.protocol];
     if (!plugin) {
       details.push({ path: `${at}.protocol`, message: `unknown protocol "${device.protocol}"; known: ${Object.keys(plugins).join(', ')}` });
@@ -105,8 +110,8 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
   return details;
 }
 
-/** Each tag's pipeline must build, and its formulas may name only tags of the same device. */
-function pipelineErrors(tags: { tag: TagConfig; path: string }[], names: Map<string, string>): ErrorDetail[] {
+/** Each tag's pipeline must build, and its formulas may name only tags of the same device; `outputTypes` gets what each publishes. */
+function pipelineErrors(tags: { tag: TagConfig; path: string }[], names: Map<string, string>, outputTypes: Map<string, DataType>): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   for (const { tag, path } of tags) {
     if (tag.address === undefined && tag.compute === undefined) {
@@ -116,6 +121,7 @@ function pipelineErrors(tags: { tag: TagConfig; path: string }[], names: Map<str
     }
     try {
       const pipeline = buildPipeline(tag, { lookup: () => 0 });
+      outputTypes.set(tag.name, pipeline.outputType);
       for (const ref of pipeline.references) {
         if (!names.has(ref))
           details.push({ path: `${path}.${tag.compute ? 'compute' : 'steps'}`, message: `the formula refers to "${ref}", which is not a tag of this device` });
@@ -124,6 +130,37 @@ function pipelineErrors(tags: { tag: TagConfig; path: string }[], names: Map<str
       if (!(err instanceof PipelineConfigError)) throw err;
       details.push({ path: `${path}.${err.where}`, message: err.message });
     }
+  }
+  return details;
+}
+
+/**
+ * Metrics derived from tags (aggregates, anomaly alarms) may not take the name of a
+ * tag or of each other, and the device's OEE block must fit its tags.
+ */
+function analyticsErrors(device: DeviceConfig, at: string, tags: { tag: TagConfig; path: string }[], outputTypes: Map<string, DataType>): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const taken = new Map<string, string>(tags.map(({ tag, path }) => [tag.name, path]));
+  const intervalOf = new Map(device.groups.flatMap((g) => g.tags.map((t) => [t.name, g.intervalMs] as const)));
+  for (const { tag, path } of tags) {
+    if (!tag.anomaly) continue;
+    const { method, windowS = 60, minSamples } = tag.anomaly;
+    const interval = intervalOf.get(tag.name) ?? 1000;
+    if (method === 'rolling' && tag.address !== undefined && Math.floor((windowS * 1000) / interval) < minSamples) {
+      details.push({
+        path: `${path}.anomaly.minSamples`,
+        message: `a window of ${windowS} s holds at most ${Math.floor((windowS * 1000) / interval)} values at the group's interval of ${interval} ms: fewer than minSamples (${minSamples}), so nothing would ever be scored`,
+      });
+    }
+    for (const metric of [`${tag.name}/anomaly`, `${tag.name}/anomaly_score`, `${tag.name}/anomaly_since`]) {
+      const other = taken.get(metric);
+      if (other) details.push({ path: `${path}.anomaly`, message: `its metric "${metric}" has the name of the tag at ${other}` });
+      else taken.set(metric, path);
+    }
+  }
+  if (device.oee) {
+    const types = new Map(tags.map(({ tag }) => [tag.name, outputTypes.get(tag.name)]));
+    for (const p of checkOee(device.oee, types)) details.push({ path: `${at}.oee.${p.where}`, message: p.message });
   }
   return details;
 }

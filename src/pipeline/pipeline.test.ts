@@ -236,6 +236,101 @@ describe('pipeline aggregates', () => {
   });
 });
 
+describe('pipeline anomaly detection', () => {
+  const anomalyTag = (anomaly: Record<string, unknown> = {}) =>
+    makeTag({
+      name: 'Vib',
+      type: 'float32',
+      steps: [{ kind: 'scale', factor: 0.1 }],
+      deadband: { mode: 'absolute', value: 5 },
+      anomaly: { windowS: 60, minSamples: 5, holdS: 2, ...anomaly },
+    });
+
+  it('declares the alarm, its score and its time for the births', () => {
+    assert.deepEqual(buildPipeline(anomalyTag(), { lookup }).aggregateMetrics, [
+      { name: 'Vib/anomaly', type: 'bool' },
+      { name: 'Vib/anomaly_score', type: 'float64' },
+      { name: 'Vib/anomaly_since', type: 'datetime' },
+    ]);
+  });
+
+  it('scores the transformed value before the report filters, and publishes the raise and the clear with their times', () => {
+    // Raw 100 ± 1 (10 ± 0.1 after scaling), then a spike to 200 (20): inside no deadband of the tag's own reports.
+    const raw = [100, 101, 99, 100, 101, 99, 100, 200, 100, 101, 99, 100];
+    const out = run(
+      anomalyTag(),
+      raw.map((v, i) => ({ ts: i * 1000, v })),
+    );
+    const series = (tag: string) => out.filter((u) => u.tag === tag).map((u) => [u.sourceTs / 1000, u.value]);
+    assert.deepEqual(series('Vib'), [
+      [0, 10],
+      [7, 20],
+      [8, 10],
+    ]);
+    assert.deepEqual(series('Vib/anomaly'), [
+      [0, false],
+      [7, true],
+      [9, false],
+    ]);
+    assert.deepEqual(series('Vib/anomaly_since'), [
+      [0, 0],
+      [7, 7000],
+      [9, 9000],
+    ]);
+    const scores = series('Vib/anomaly_score');
+    assert.deepEqual(scores[0], [0, 0]);
+    assert.ok((scores.find(([t]) => t === 7)?.[1] as number) > 50, `the spike's score: ${JSON.stringify(scores)}`);
+  });
+
+  it("reports the score with the tag's own reports, when it moved by scoreDeadband", () => {
+    const samples = [100, 102, 100, 102, 100, 102, 101, 103, 100].map((v, i) => ({ ts: i * 1000, v }));
+    const every = run(makeTag({ name: 'Vib', type: 'float32', reportByException: false, anomaly: { minSamples: 2, scoreDeadband: 1 } }), samples);
+    const scores = every.filter((u) => u.tag === 'Vib/anomaly_score').map((u) => u.value as number);
+    assert.ok(scores.length > 2, JSON.stringify(scores));
+    for (let i = 1; i < scores.length; i++) assert.ok(Math.abs((scores[i] as number) - (scores[i - 1] as number)) >= 1, JSON.stringify(scores));
+    // With a deadband that holds the tag's own reports back, the score waits for them too.
+    const held = run(anomalyTag({ minSamples: 2, scoreDeadband: 0 }), samples);
+    const reportTimes = (tag: string) => held.filter((u) => u.tag === tag).map((u) => u.sourceTs);
+    assert.deepEqual(reportTimes('Vib'), [0]);
+    assert.deepEqual(reportTimes('Vib/anomaly_score'), [0]);
+  });
+
+  it('on a bad input the alarm goes stale with its last value and the score bad, once; a good value brings them back', () => {
+    const out = run(anomalyTag(), [
+      { ts: 0, v: 100 },
+      { ts: 1000, bad: 'timeout' },
+      { ts: 2000, bad: 'timeout' },
+      { ts: 3000, v: 100 },
+    ]);
+    assert.deepEqual(
+      out.filter((u) => u.tag.startsWith('Vib/anomaly')).map((u) => `${u.sourceTs} ${u.tag} ${values([u])[0]}`),
+      [
+        '0 Vib/anomaly false',
+        '0 Vib/anomaly_since 0',
+        '0 Vib/anomaly_score 0',
+        '1000 Vib/anomaly stale:false:the input is bad (timeout)',
+        '1000 Vib/anomaly_score bad:null:the input is bad (timeout)',
+        '3000 Vib/anomaly false',
+        '3000 Vib/anomaly_since 0',
+        '3000 Vib/anomaly_score 0',
+      ],
+    );
+  });
+
+  const badAnomaly: [string, Record<string, unknown>, string, RegExp][] = [
+    ['anomaly on a bool', { type: 'bool', address: 'CO0', anomaly: {} }, 'anomaly', /anomaly detection needs a numeric value, not bool/],
+    ['clearBelow above zThreshold', { anomaly: { zThreshold: 3, clearBelow: 4 } }, 'anomaly.clearBelow', /must be below zThreshold \(3\)/],
+    ['alpha for the rolling method', { anomaly: { alpha: 0.5 } }, 'anomaly.alpha', /alpha is for method ewma/],
+  ];
+  for (const [name, cfg, where, reason] of badAnomaly) {
+    it(`refuses ${name}`, () =>
+      assert.throws(
+        () => buildPipeline(makeTag(cfg), { lookup }),
+        (e: unknown) => e instanceof PipelineConfigError && e.where === where && reason.test(e.message),
+      ));
+  }
+});
+
 describe('computed tags and writes', () => {
   it('computes from other tags, and goes bad with the reason when an input is bad', () => {
     const formula = compileExpression('(a + b) / 2');

@@ -118,7 +118,11 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
   );
   const anomalyNames = anomalyMetricNames(tag.name);
   if (detector) {
-    aggregateMetrics.push({ name: anomalyNames.alarm, type: 'bool' }, { name: anomalyNames.score, type: 'float64' }, { name: anomalyNames.since, type: 'datetime' });
+    aggregateMetrics.push(
+      { name: anomalyNames.alarm, type: 'bool' },
+      { name: anomalyNames.score, type: 'float64' },
+      { name: anomalyNames.since, type: 'datetime' },
+    );
   }
 
   const floatOut = outputType === 'float64' || outputType === 'float32';
@@ -140,8 +144,20 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
   let anomalyGood: boolean | undefined;
   let lastScore = Number.NaN;
 
-  /** The anomaly metrics after a value: alarm and its time on a change, the score when it moved by the deadband. */
-  function reportAnomaly(d: AnomalyDetector, quality: Quality, reason: string | undefined, value: TagValue | null, ts: number, out: TagUpdate[]) {
+  /**
+   * The anomaly metrics after a value: the alarm and its time when it changes;
+   * the score along with the tag's own reports (so that it costs no messages of
+   * its own) and with a change of the alarm, when it moved by scoreDeadband.
+   */
+  function reportAnomaly(
+    d: AnomalyDetector,
+    quality: Quality,
+    reason: string | undefined,
+    value: TagValue | null,
+    ts: number,
+    valueReported: boolean,
+    out: TagUpdate[],
+  ) {
     if (quality === 'good') {
       d.add(ts, toNumber(value as TagValue));
       const fresh = anomalyGood !== true;
@@ -151,7 +167,7 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
         out.push({ tag: anomalyNames.since, value: d.since, quality: 'good', sourceTs: ts });
       }
       const score = Math.round(d.score * 100) / 100;
-      if (fresh || d.changed || Math.abs(score - lastScore) >= scoreDeadband) {
+      if (fresh || d.changed || (valueReported && Math.abs(score - lastScore) >= scoreDeadband)) {
         lastScore = score;
         out.push({ tag: anomalyNames.score, value: score, quality: 'good', sourceTs: ts });
       }
@@ -166,16 +182,16 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
     out.push({ tag: anomalyNames.score, value: null, quality: 'bad', reason: why, sourceTs: ts });
   }
 
-  /** The tag's own update, through the report filters. */
-  function reportValue(value: TagValue | null, quality: Quality, reason: string | undefined, ts: number, out: TagUpdate[]) {
+  /** The tag's own update, through the report filters; true when it is reported. */
+  function reportValue(value: TagValue | null, quality: Quality, reason: string | undefined, ts: number, out: TagUpdate[]): boolean {
     if (reported && lastQuality === quality && lastReason === reason) {
       const sameValue = lastValue === value || (typeof value === 'number' && Number.isNaN(value) && Number.isNaN(lastValue as number));
-      if (rbe && sameValue) return;
+      if (rbe && sameValue) return false;
       if (quality === 'good' && deadbandOf && lastValue !== null && value !== null) {
         const previous = toNumber(lastValue);
-        if (Math.abs(toNumber(value) - previous) <= deadbandOf(previous)) return;
+        if (Math.abs(toNumber(value) - previous) <= deadbandOf(previous)) return false;
       }
-      if (minInterval > 0 && ts - lastTs < minInterval) return;
+      if (minInterval > 0 && ts - lastTs < minInterval) return false;
     }
     // The last report is kept as primitives, so the update objects themselves stay short-lived.
     reported = true;
@@ -184,6 +200,7 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
     lastReason = reason;
     lastTs = ts;
     out.push({ tag: name, value, quality, reason, sourceTs: ts });
+    return true;
   }
 
   function emitWindows(results: ReturnType<TumblingWindow['add']>, config: (typeof tag.aggregates)[number], out: TagUpdate[]) {
@@ -241,8 +258,8 @@ export function buildPipeline(tag: TagConfig, deps: PipelineDeps): TagPipeline {
         emitWindows(window.add(sample.sourceTs, quality === 'good' ? toNumber(value as TagValue) : undefined), config, out);
       }
 
-      reportValue(value, quality, reason, sample.sourceTs, out);
-      if (detector) reportAnomaly(detector, quality, reason, value, sample.sourceTs, out);
+      const valueReported = reportValue(value, quality, reason, sample.sourceTs, out);
+      if (detector) reportAnomaly(detector, quality, reason, value, sample.sourceTs, valueReported, out);
     },
 
     flush(now, out, graceMs = 2000) {
