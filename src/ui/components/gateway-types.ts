@@ -53,6 +53,8 @@ export interface StoreStatus {
   replayRate: number;
   discarded: number;
   resent: number;
+  /** The store's cap in force (configured, or the default share of the free disk). */
+  maxBytes?: number;
 }
 export interface NorthboundStatus {
   state: NorthboundState;
@@ -64,6 +66,9 @@ export interface NorthboundStatus {
   bytesPublished: number;
   store: StoreStatus;
   lastError?: string;
+  mqttVersion?: '3.1.1' | '5';
+  /** What an MQTT 5 broker announced in its CONNACK. */
+  brokerLimits?: { maximumPacketSize?: number; receiveMaximum?: number; topicAliasMaximum?: number; retainAvailable?: boolean };
 }
 export interface GatewayStatus {
   northbound: NorthboundStatus;
@@ -100,11 +105,21 @@ export interface DeviceConfig {
   groups: GroupConfig[];
 }
 
+export interface BrokerTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  hasPassphrase?: boolean;
+  servername?: string;
+  verifyHostname?: boolean;
+}
 export interface BrokerConfig {
   url: string;
   username?: string;
   password?: string;
   hasPassword?: boolean;
+  tls?: BrokerTls;
 }
 export interface NorthboundConfig {
   brokers: BrokerConfig[];
@@ -113,7 +128,8 @@ export interface NorthboundConfig {
   edgeNodeId: string;
   primaryHostId?: string;
   keepaliveS: number;
-  store: { maxBytes: number; maxAgeS?: number; replayMaxBatchesPerSecond?: number };
+  mqttVersion?: '3.1.1' | '5';
+  store: { maxBytes?: number; maxAgeS?: number; replayMaxBatchesPerSecond?: number };
   [k: string]: unknown;
 }
 

@@ -129,10 +129,13 @@ function NorthboundCard({ nb, now }: { nb: NorthboundStatus; now: number }) {
         </Stat>
         <Stat label="Messages published">{formatCount(nb.messagesPublished)}</Stat>
         <Stat label="Bytes published">{formatBytes(nb.bytesPublished)}</Stat>
+        <Stat label="MQTT version">{nb.mqttVersion ?? '3.1.1'}</Stat>
+        {nb.brokerLimits?.maximumPacketSize !== undefined && <Stat label="Broker's maximum packet">{formatBytes(nb.brokerLimits.maximumPacketSize)}</Stat>}
+        {nb.brokerLimits?.receiveMaximum !== undefined && <Stat label="Broker's receive maximum">{nb.brokerLimits.receiveMaximum}</Stat>}
       </dl>
       {nb.state === 'waiting-for-host' && host && <p class="note">Waiting for the primary host application "{host.id}" to be online before publishing.</p>}
       {nb.lastError && (
-        <p class="last-error">
+        <p class="last-error" role={nb.state === 'online' ? undefined : 'alert'}>
           <span class="muted">Last error:</span> {nb.lastError}
         </p>
       )}

@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, can, type User } from '../api.ts';
 import { Banner, ErrorBanner, fieldErrors } from '../components/error-banner.tsx';
 import { FormField } from '../components/form-field.tsx';
-import type { NorthboundConfig } from '../components/gateway-types.ts';
+import type { GatewayStatus, NorthboundConfig } from '../components/gateway-types.ts';
 import { ConfirmDialog } from '../components/modal.tsx';
 import { Loading, PageHeader } from '../components/page-header.tsx';
 import { useSession } from '../components/session.ts';
@@ -104,14 +104,22 @@ function ReadOnlyCard({ admin }: { admin: boolean }) {
 }
 
 interface BrokerDraft {
+  /** A key for the list (stored brokers: their position when loaded). */
+  key: string;
   url: string;
   username: string;
   password: string;
-  /** The gateway holds a password for the broker at `origin`. */
+  /** The gateway holds a password for this broker (it keeps it by URL). */
   hadPassword: boolean;
   clear: boolean;
-  /** Position of this broker in the stored list (undefined: new). */
-  origin?: number;
+  ca: string;
+  cert: string;
+  keyFile: string;
+  passphrase: string;
+  hadPassphrase: boolean;
+  clearPassphrase: boolean;
+  servername: string;
+  verifyHostname: boolean;
 }
 
 interface Draft {
@@ -121,6 +129,7 @@ interface Draft {
   edgeNodeId: string;
   primaryHostId: string;
   keepaliveS: string;
+  mqttVersion: '3.1.1' | '5';
   maxMiB: string;
   maxAgeS: string;
   replayRate: string;
@@ -131,7 +140,19 @@ const num = (n: number | undefined) => (n === undefined ? '' : String(n));
 
 function toDraft(nb: NorthboundConfig): Draft {
   return {
-    brokers: nb.brokers.map((b, i) => ({ url: b.url, username: b.username ?? '', password: '', hadPassword: !!b.hasPassword, clear: false, origin: i })),
+    brokers: nb.brokers.map((b, i) => ({
+      ...newBroker(`stored${i}`),
+      url: b.url,
+      username: b.username ?? '',
+      hadPassword: !!b.hasPassword,
+      ca: b.tls?.ca ?? '',
+      cert: b.tls?.cert ?? '',
+      keyFile: b.tls?.key ?? '',
+      hadPassphrase: !!b.tls?.hasPassphrase,
+      servername: b.tls?.servername ?? '',
+      verifyHostname: b.tls?.verifyHostname !== false,
+    })),
+    mqttVersion: nb.mqttVersion ?? '3.1.1',
     clientId: nb.clientId ?? '',
     groupId: nb.groupId,
     edgeNodeId: nb.edgeNodeId,
@@ -143,17 +164,40 @@ function toDraft(nb: NorthboundConfig): Draft {
   };
 }
 
-/**
- * The gateway keeps a stored broker password when the field is left out, and
- * matches stored passwords by position in the list. So: a typed password is
- * sent; a kept one is left out only where it stays in place; a broker without
- * one sends "" so that it cannot inherit the password of a broker that was
- * at its position before.
- */
-function passwordField(b: BrokerDraft, index: number): { password?: string } {
-  if (b.password) return { password: b.password };
-  if (b.clear || !b.hadPassword) return { password: '' };
-  return b.origin === index ? {} : { password: '' };
+const newBroker = (key: string): BrokerDraft => ({
+  key,
+  url: 'mqtt://',
+  username: '',
+  password: '',
+  hadPassword: false,
+  clear: false,
+  ca: '',
+  cert: '',
+  keyFile: '',
+  passphrase: '',
+  hadPassphrase: false,
+  clearPassphrase: false,
+  servername: '',
+  verifyHostname: true,
+});
+
+const isTls = (url: string) => /^(mqtts|ssl):/.test(url.trim());
+
+/** A secret field of the PUT body: typed → sent; cleared → ""; otherwise left out, and the gateway keeps the stored one (matched by URL). */
+const secret = (typed: string, clear: boolean) => (typed ? typed : clear ? '' : undefined);
+
+/** The TLS block of a broker, only for mqtts:// URLs (the gateway refuses it on others). */
+function tlsOf(b: BrokerDraft) {
+  const opt = (s: string) => (s.trim() === '' ? undefined : s.trim());
+  if (!isTls(b.url) && !b.ca.trim() && !b.cert.trim() && !b.keyFile.trim()) return undefined;
+  return {
+    ca: opt(b.ca),
+    cert: opt(b.cert),
+    key: opt(b.keyFile),
+    passphrase: secret(b.passphrase, b.clearPassphrase),
+    servername: opt(b.servername),
+    verifyHostname: b.verifyHostname,
+  };
 }
 
 /** The PUT body: the stored settings with the edited fields (unknown fields kept); a password only when typed or cleared. */
@@ -162,11 +206,8 @@ function fromDraft(d: Draft, stored: NorthboundConfig): NorthboundConfig {
   const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
   return {
     ...stored,
-    brokers: d.brokers.map((b, i) => ({
-      url: b.url.trim(),
-      username: opt(b.username),
-      ...passwordField(b, i),
-    })),
+    brokers: d.brokers.map((b) => ({ url: b.url.trim(), username: opt(b.username), password: secret(b.password, b.clear), tls: tlsOf(b) })),
+    mqttVersion: d.mqttVersion,
     clientId: opt(d.clientId),
     groupId: d.groupId.trim(),
     edgeNodeId: d.edgeNodeId.trim(),
@@ -174,7 +215,7 @@ function fromDraft(d: Draft, stored: NorthboundConfig): NorthboundConfig {
     keepaliveS: Number(d.keepaliveS),
     store: {
       ...stored.store,
-      maxBytes: Math.round(Number(d.maxMiB) * MIB),
+      maxBytes: d.maxMiB.trim() === '' ? undefined : Math.round(Number(d.maxMiB) * MIB),
       maxAgeS: int(d.maxAgeS),
       replayMaxBatchesPerSecond: int(d.replayRate),
     },
@@ -186,17 +227,13 @@ function localErrors(d: Draft): Record<string, string> {
   const e: Record<string, string> = {};
   d.brokers.forEach((b, i) => {
     if (!/^(mqtt|mqtts|tcp|ssl):\/\//.test(b.url.trim())) e[`brokers[${i}].url`] = 'must start with mqtt://, mqtts://, tcp:// or ssl://';
-    // The gateway matches stored passwords by position in the list.
-    if (b.hadPassword && b.origin !== i && !b.password && !b.clear)
-      e[`brokers[${i}].password`] = 'this broker moved in the list: type its password again (or clear it), as stored passwords follow the position';
   });
   if (d.brokers.length === 0) e.brokers = 'at least one broker is needed';
   if (!d.groupId.trim()) e.groupId = 'is required';
   if (!d.edgeNodeId.trim()) e.edgeNodeId = 'is required';
   const k = Number(d.keepaliveS);
   if (!Number.isInteger(k) || k < 5 || k > 3600) e.keepaliveS = 'a whole number of seconds from 5 to 3600';
-  const m = Number(d.maxMiB);
-  if (!(m * MIB >= 65_536)) e['store.maxBytes'] = 'at least 0.0625 MiB (64 KiB)';
+  if (d.maxMiB.trim() !== '' && !(Number(d.maxMiB) * MIB >= 65_536)) e['store.maxBytes'] = 'at least 0.0625 MiB (64 KiB), or empty for the default';
   for (const [key, v] of [
     ['store.maxAgeS', d.maxAgeS],
     ['store.replayMaxBatchesPerSecond', d.replayRate],
@@ -207,6 +244,9 @@ function localErrors(d: Draft): Record<string, string> {
 
 function NorthboundCard({ admin }: { admin: boolean }) {
   const stored = useApi<NorthboundConfig>('/api/v1/config/northbound');
+  const status = useApi<GatewayStatus>('/api/v1/status');
+  const cap = status.data?.northbound.store.maxBytes;
+  const capMiB = cap === undefined ? undefined : Math.round(cap / MIB);
   const [draft, setDraft] = useState<Draft>();
   const [tried, setTried] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -271,7 +311,7 @@ function NorthboundCard({ admin }: { admin: boolean }) {
           <p class="small muted">The gateway uses the first broker it can reach, in this order.</p>
           {err('brokers') && <p class="field-error">{err('brokers')}</p>}
           {draft.brokers.map((b, i) => (
-            <div class="broker" key={b.origin ?? `new${i}`}>
+            <div class="broker" key={b.key}>
               <div class="form-row">
                 <FormField label={`Broker ${i + 1} URL`} error={err(`brokers[${i}].url`)} hint="mqtt://host:1883 or mqtts://host:8883">
                   <input value={b.url} onInput={(e) => setBroker(i, { url: e.currentTarget.value })} spellcheck={false} />
@@ -297,6 +337,74 @@ function NorthboundCard({ admin }: { admin: boolean }) {
                   />
                 </FormField>
               </div>
+              {isTls(b.url) && (
+                <div class="form-row">
+                  <FormField
+                    label={`Broker ${i + 1} CA file`}
+                    optional
+                    error={err(`brokers[${i}].tls.ca`)}
+                    hint="PEM file on the gateway. Empty: the system's CAs."
+                  >
+                    <input value={b.ca} spellcheck={false} onInput={(e) => setBroker(i, { ca: e.currentTarget.value })} />
+                  </FormField>
+                  <FormField label={`Broker ${i + 1} client certificate file`} optional error={err(`brokers[${i}].tls.cert`)} hint="For mutual TLS (PEM).">
+                    <input value={b.cert} spellcheck={false} onInput={(e) => setBroker(i, { cert: e.currentTarget.value })} />
+                  </FormField>
+                  <FormField
+                    label={`Broker ${i + 1} client key file`}
+                    optional
+                    error={err(`brokers[${i}].tls.key`)}
+                    hint="The certificate's private key (PEM)."
+                  >
+                    <input value={b.keyFile} spellcheck={false} onInput={(e) => setBroker(i, { keyFile: e.currentTarget.value })} />
+                  </FormField>
+                  <FormField
+                    label={`Broker ${i + 1} key passphrase`}
+                    optional
+                    error={err(`brokers[${i}].tls.passphrase`)}
+                    hint={
+                      b.clearPassphrase
+                        ? 'The stored passphrase will be removed.'
+                        : b.hadPassphrase
+                          ? 'A passphrase is stored: leave empty to keep it.'
+                          : 'For an encrypted key.'
+                    }
+                  >
+                    <input
+                      type="password"
+                      autocomplete="new-password"
+                      value={b.passphrase}
+                      disabled={b.clearPassphrase}
+                      placeholder={b.hadPassphrase ? '•••••••• (stored)' : ''}
+                      onInput={(e) => setBroker(i, { passphrase: e.currentTarget.value })}
+                    />
+                  </FormField>
+                  <FormField
+                    label={`Broker ${i + 1} server name`}
+                    optional
+                    error={err(`brokers[${i}].tls.servername`)}
+                    hint="The name to verify when the URL has an IP address."
+                  >
+                    <input value={b.servername} spellcheck={false} onInput={(e) => setBroker(i, { servername: e.currentTarget.value })} />
+                  </FormField>
+                  <label class="check">
+                    <input type="checkbox" checked={b.verifyHostname} onChange={(e) => setBroker(i, { verifyHostname: e.currentTarget.checked })} />
+                    Verify the broker's host name
+                  </label>
+                  {!b.verifyHostname && <p class="field-error">Any certificate signed by the CA is then accepted, for any host: only on a test bench.</p>}
+                  {b.hadPassphrase && (
+                    <label class="check">
+                      <input
+                        type="checkbox"
+                        checked={b.clearPassphrase}
+                        onChange={(e) => setBroker(i, { clearPassphrase: e.currentTarget.checked, passphrase: '' })}
+                      />
+                      Clear the stored passphrase of broker {i + 1}
+                    </label>
+                  )}
+                </div>
+              )}
+              {!isTls(b.url) && err(`brokers[${i}].tls`) && <p class="field-error">TLS settings: {err(`brokers[${i}].tls`)}</p>}
               <div class="page-actions">
                 {b.hadPassword && (
                   <label class="check">
@@ -314,11 +422,7 @@ function NorthboundCard({ admin }: { admin: boolean }) {
           ))}
           {admin && (
             <p>
-              <button
-                type="button"
-                class="btn btn-small"
-                onClick={() => set({ brokers: [...draft.brokers, { url: 'mqtt://', username: '', password: '', hadPassword: false, clear: false }] })}
-              >
+              <button type="button" class="btn btn-small" onClick={() => set({ brokers: [...draft.brokers, newBroker(`new${Date.now()}`)] })}>
                 Add a broker
               </button>
             </p>
@@ -339,7 +443,13 @@ function NorthboundCard({ admin }: { admin: boolean }) {
             <FormField label="MQTT client id" optional error={err('clientId')} hint="Default: made from the group and edge node ids.">
               <input value={draft.clientId} onInput={(e) => set({ clientId: e.currentTarget.value })} />
             </FormField>
-            <FormField label="Keep-alive (s)" error={err('keepaliveS')} hint="5 to 3600.">
+            <FormField label="MQTT version" error={err('mqttVersion')}>
+              <select value={draft.mqttVersion} onChange={(e) => set({ mqttVersion: e.currentTarget.value as Draft['mqttVersion'] })}>
+                <option value="3.1.1">3.1.1</option>
+                <option value="5">5</option>
+              </select>
+            </FormField>
+            <FormField label="Keep-alive (s)" error={err('keepaliveS')} hint="5 to 3600. A silent connection is dropped after 1.5 times this.">
               <input type="number" min={5} max={3600} step={1} value={draft.keepaliveS} onInput={(e) => set({ keepaliveS: e.currentTarget.value })} />
             </FormField>
           </div>
@@ -347,7 +457,12 @@ function NorthboundCard({ admin }: { admin: boolean }) {
         <fieldset disabled={!admin}>
           <legend>Store and forward</legend>
           <div class="form-row">
-            <FormField label="Store size limit (MiB)" error={err('store.maxBytes')} hint="The oldest values go first when it is full.">
+            <FormField
+              label="Store size limit (MiB)"
+              optional
+              error={err('store.maxBytes')}
+              hint={`The oldest values go first when it is full. Empty: a quarter of the free disk${capMiB ? `, now ${capMiB} MiB` : ''}.`}
+            >
               <input type="number" min={0.0625} step="any" value={draft.maxMiB} onInput={(e) => set({ maxMiB: e.currentTarget.value })} />
             </FormField>
             <FormField label="Maximum age (s)" optional error={err('store.maxAgeS')} hint="Older values are dropped. Empty: no limit.">
