@@ -5,34 +5,16 @@
  * Medians of the rounds after the windows have filled, on one core.
  */
 
-import { type TagConfig, TagSchema } from '../src/config/schema.ts';
-import { assertSchema } from '../src/config/schema-errors.ts';
 import type { TagUpdate } from '../src/events.ts';
-import { buildPipeline } from '../src/pipeline/pipeline.ts';
 import { fmt, line, median } from './report.ts';
+import { scaledTagPipelines } from './tags.ts';
 
 const TAGS = 10_000;
 const WARMUP = 60;
 const ROUNDS = 100;
 
 function measure(anomaly: Record<string, unknown> | undefined): { rate: number; reported: number } {
-  const pipelines = Array.from({ length: TAGS }, (_, i) =>
-    buildPipeline(
-      assertSchema<TagConfig>(
-        TagSchema,
-        {
-          name: `T${i}`,
-          address: 'HR0',
-          type: 'int16',
-          steps: [{ kind: 'scale', factor: 0.1, offset: 5 }],
-          deadband: { mode: 'absolute', value: 0.5 },
-          ...(anomaly ? { anomaly } : {}),
-        },
-        'tag',
-      ),
-      { lookup: () => 0 },
-    ),
-  );
+  const pipelines = scaledTagPipelines(TAGS, anomaly ? { anomaly } : {});
   // Noise of a few counts around a level per tag, with an occasional spike: a cheap deterministic hash.
   const raw = (i: number, round: number) => {
     let h = Math.imul(i * 31 + round, 0x9e3779b1);

@@ -4,33 +4,15 @@
  * 60 s mean window on every tag. Medians of several rounds.
  */
 
-import { type TagConfig, TagSchema } from '../src/config/schema.ts';
-import { assertSchema } from '../src/config/schema-errors.ts';
 import type { TagUpdate } from '../src/events.ts';
-import { buildPipeline } from '../src/pipeline/pipeline.ts';
 import { fmt, line, median } from './report.ts';
+import { scaledTagPipelines } from './tags.ts';
 
 const TAGS = 100_000;
 const ROUNDS = 9;
 
 function measure(extra: Record<string, unknown>): { rate: number; reported: number } {
-  const pipelines = Array.from({ length: TAGS }, (_, i) =>
-    buildPipeline(
-      assertSchema<TagConfig>(
-        TagSchema,
-        {
-          name: `T${i}`,
-          address: 'HR0',
-          type: 'int16',
-          steps: [{ kind: 'scale', factor: 0.1, offset: 5 }],
-          deadband: { mode: 'absolute', value: 0.5 },
-          ...extra,
-        },
-        'tag',
-      ),
-      { lookup: () => 0 },
-    ),
-  );
+  const pipelines = scaledTagPipelines(TAGS, extra);
   const rates: number[] = [];
   let reported = 0;
   const out: TagUpdate[] = [];
