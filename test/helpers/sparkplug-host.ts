@@ -57,6 +57,21 @@ export class SparkplugHost {
     return this;
   }
 
+  /** Connected now (mqtt.js reconnects by itself after a broker restart). */
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  /**
+   * Acts as the primary host `hostId` coming online: makes sure of its subscription (a broker
+   * restarted without its sessions has none), then publishes STATE, retained at QoS 1 as
+   * Sparkplug 3.0 asks (JSON, not a Sparkplug payload).
+   */
+  async announce(hostId: string, online = true, timestamp = Date.now()): Promise<void> {
+    await this.client?.subscribeAsync('spBv1.0/#', { qos: 1 });
+    await this.publishRaw(`spBv1.0/STATE/${hostId}`, Buffer.from(JSON.stringify({ online, timestamp })), { qos: 1, retain: true });
+  }
+
   private record(topic: string, payload: Buffer) {
     const parts = topic.split('/');
     const type = parts[2] ?? '';

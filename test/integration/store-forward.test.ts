@@ -7,55 +7,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import type { ModbusSimulator } from '../../simulators/modbus/server.ts';
+import { audit, counterValues, everyCounterValue } from '../helpers/counter-audit.ts';
 import { GatewayProcess } from '../helpers/gateway-process.ts';
 import { Mosquitto } from '../helpers/mosquitto.ts';
 import { tempDir } from '../helpers/net.ts';
-import { type HostMessage, SparkplugHost } from '../helpers/sparkplug-host.ts';
+import { SparkplugHost } from '../helpers/sparkplug-host.ts';
 import { modbusSimulator } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const GROUP = 'SF';
 const NODE = 'node1';
 const OUTAGE_S = Number(process.env.PLEXUS_TEST_OUTAGE_S ?? 30);
-
-interface Seen {
-  value: number;
-  historical: boolean;
-  ts: number;
-}
-
-/** Every value of the Count metric the host received, from births and data (aliases from the births). */
-function counterValues(messages: HostMessage[]): Seen[] {
-  let alias: number | undefined;
-  const seen: Seen[] = [];
-  for (const m of messages) {
-    if (m.type === 'DBIRTH') {
-      const metric = m.metrics.find((x) => x.name === 'Count');
-      alias = metric?.alias;
-      if (metric && metric.value !== null && metric.value !== undefined)
-        seen.push({ value: metric.value as number, historical: false, ts: metric.timestamp ?? 0 });
-    } else if (m.type === 'DDATA') {
-      for (const x of m.metrics) {
-        if (x.alias === alias && typeof x.value === 'number') seen.push({ value: x.value, historical: x.isHistorical === true, ts: x.timestamp ?? 0 });
-      }
-    }
-  }
-  return seen;
-}
-
-/** Values missing between the first and the last seen; duplicates that are not historical. */
-function audit(seen: Seen[]) {
-  const values = new Set(seen.map((s) => s.value));
-  const max = Math.max(...values);
-  const min = Math.min(...values);
-  const missing: number[] = [];
-  for (let v = min; v <= max; v++) if (!values.has(v)) missing.push(v);
-  const live = new Map<number, number>();
-  for (const s of seen) if (!s.historical) live.set(s.value, (live.get(s.value) ?? 0) + 1);
-  const liveDuplicates = [...live.entries()].filter(([, n]) => n > 1).map(([v]) => v);
-  const duplicates = seen.length - values.size;
-  return { min, max, missing, liveDuplicates, duplicates };
-}
 
 describe('store-and-forward', () => {
   let dir: string;
@@ -101,26 +63,6 @@ describe('store-and-forward', () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Waits until the host has every value up to one read after `since`, then audits. */
-  async function settle(since: number, timeoutMs = 60_000) {
-    return waitFor(
-      () => {
-        const seen = counterValues(host.messages);
-        const fresh = seen.filter((s) => !s.historical && s.ts > since);
-        if (fresh.length < 3) return undefined;
-        const result = audit(seen);
-        return result.missing.length === 0 ? { seen, ...result } : undefined;
-      },
-      'every counter value, with fresh live ones after the outage',
-      timeoutMs,
-    ).catch((err) => {
-      const result = audit(counterValues(host.messages));
-      throw new Error(
-        `${err.message}; missing ${result.missing.length} values (first ${result.missing.slice(0, 10).join(', ')}), range ${result.min}..${result.max}`,
-      );
-    });
-  }
-
   it(`loses nothing while the broker is down for ${OUTAGE_S} s; the outage arrives as historical data`, async () => {
     await setUp();
     gateway.start();
@@ -132,7 +74,7 @@ describe('store-and-forward', () => {
     const up = Date.now();
     await mosquitto.start();
     await host.connect(mosquitto.url, { persistent: true });
-    const result = await settle(up, 90_000);
+    const result = await everyCounterValue(host, up, 90_000);
     assert.deepEqual(result.missing, []);
     assert.deepEqual(result.liveDuplicates, [], 'a value published twice live would be a bug');
     const outage = result.seen.filter((s) => s.ts > down + 500 && s.ts < up - 500);
@@ -160,7 +102,7 @@ describe('store-and-forward', () => {
     const back = Date.now();
     await state(true, 3000);
     await host.next('NBIRTH after the host is back', (m) => m.type === 'NBIRTH', from, 30_000);
-    const result = await settle(back);
+    const result = await everyCounterValue(host, back);
     assert.deepEqual(result.missing, []);
     assert.deepEqual(result.liveDuplicates, []);
     assert.ok(
@@ -181,7 +123,7 @@ describe('store-and-forward', () => {
     const up = Date.now();
     await mosquitto.start();
     await host.connect(mosquitto.url, { persistent: true });
-    const result = await settle(up, 90_000);
+    const result = await everyCounterValue(host, up, 90_000);
     assert.deepEqual(result.missing, []);
     assert.deepEqual(result.liveDuplicates, []);
   });
@@ -206,7 +148,7 @@ describe('store-and-forward', () => {
     await host.connect(mosquitto.url, { persistent: true });
     const up = Date.now();
     gateway.start();
-    const result = await settle(up);
+    const result = await everyCounterValue(host, up);
     assert.deepEqual(result.missing, [], 'nothing read before the stop was lost');
     assert.ok(
       result.seen.some((v) => v.historical),
@@ -231,7 +173,7 @@ describe('store-and-forward', () => {
     await gateway.kill('SIGKILL');
     const up = Date.now();
     gateway.start();
-    const result = await settle(up, 90_000).catch(async (err) => {
+    const result = await everyCounterValue(host, up, 90_000).catch(async (err) => {
       // A read whose answer was on the wire at the instant of a SIGKILL never reached the gateway: it was not "read".
       const r = audit(counterValues(host.messages));
       if (r.missing.length <= 2) return { ...r, seen: counterValues(host.messages) };

@@ -257,13 +257,122 @@ describe('operating the gateway from the web UI', () => {
     await screenshot(page, 'users');
   });
 
-  it('shows the settings with the northbound configuration', async () => {
+  /** Saves the northbound form through its confirmation dialog. */
+  async function saveNorthbound() {
+    await page.getByRole('button', { name: 'Save northbound settings' }).click();
+    await page.getByRole('dialog', { name: 'Save northbound settings' }).getByRole('button', { name: 'Save and restart the session' }).click();
+  }
+  /** The northbound settings as the gateway holds them (the page's session). */
+  async function storedNorthbound() {
+    const res = await page.request.get(`${base}/api/v1/config/northbound`);
+    assert.equal(res.status(), 200);
+    return (await res.json()) as { mqttVersion?: string; brokers: { url: string; tls?: unknown }[] };
+  }
+  const northboundCard = () => page.getByRole('region', { name: 'Northbound (Sparkplug B)' });
+  const statOf = (label: string) =>
+    northboundCard()
+      .locator('.stat')
+      .filter({ has: page.getByText(label, { exact: true }) })
+      .locator('dd');
+
+  it('shows the settings with the northbound configuration, saves MQTT 5, and shows the reason a TLS setting is refused next to it', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
     assert.equal(await page.getByLabel('Group id').inputValue(), 'Plant');
     assert.equal(await page.getByLabel('Broker 1 URL').inputValue(), mosquitto.url);
     await page.getByRole('button', { name: 'Turn read-only mode on' }).waitFor();
     await page.getByRole('link', { name: 'Download the configuration (YAML)' }).waitFor();
+    // No store limit configured: the hint gives the default in force.
+    assert.equal(await page.getByLabel(/Store size limit/).inputValue(), '');
+    await page.getByText(/a quarter of the free disk \(64 MiB to 4 GiB\) — now \d+ MiB/).waitFor();
     await screenshot(page, 'settings');
+
+    const version = page.getByLabel('MQTT version');
+    assert.equal(await version.inputValue(), '3.1.1');
+    await version.selectOption('5');
+    await saveNorthbound();
+    await page.getByText('Saved. The Sparkplug session restarted').waitFor();
+    assert.equal((await storedNorthbound()).mqttVersion, '5');
+    assert.equal(await version.inputValue(), '5', 'the form shows what was saved');
+
+    // TLS settings appear for an mqtts:// URL; kept on an mqtt:// one, the gateway refuses them, and says why in the TLS fieldset.
+    const url = page.getByLabel('Broker 1 URL');
+    assert.equal(await page.getByLabel('Broker 1 CA file').count(), 0, 'no TLS fields for an mqtt:// URL');
+    await url.fill(mosquitto.url.replace(/^mqtt:/, 'mqtts:'));
+    await page.getByLabel('Broker 1 CA file').fill('/etc/plexus/broker-ca.pem');
+    await url.fill(mosquitto.url);
+    const tls = page.getByRole('group', { name: 'TLS of broker 1' });
+    await saveNorthbound();
+    await tls.getByText('TLS settings need an mqtts:// URL').waitFor();
+    assert.equal(await page.getByLabel('Broker 1 CA file').inputValue(), '/etc/plexus/broker-ca.pem', 'the entry stays to be corrected');
+    await screenshot(page, 'settings-tls-refused');
+    assert.equal((await storedNorthbound()).brokers[0]?.tls, undefined, 'nothing was saved');
+
+    await tls.getByRole('button', { name: 'remove the TLS settings of broker 1' }).click();
+    assert.equal(await tls.count(), 0, 'no TLS fieldset left');
+  });
+
+  it('shows the northbound state on the dashboard: MQTT 5, and the reason the session cannot connect', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await northboundCard().getByText('online', { exact: true }).first().waitFor();
+    await waitFor(async () => (await statOf('MQTT version').textContent()) === '5', 'MQTT version 5 on the dashboard');
+    assert.equal(await northboundCard().getByRole('alert').count(), 0, 'no error while online');
+    // Mosquitto's MQTT 5 CONNACK announces its receive maximum (20 by default) and topic aliases.
+    await northboundCard().getByRole('heading', { name: 'Broker limits (MQTT 5)' }).waitFor();
+    assert.match((await statOf('Receive maximum').textContent()) ?? '', /^\d+ in flight$/);
+    await screenshot(page, 'dashboard-mqtt5');
+
+    // A CA file the gateway cannot read: the dashboard says so in the card.
+    const missingCa = `${dataDir}/no-such-ca.pem`;
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Broker 1 URL').fill(mosquitto.url.replace(/^mqtt:/, 'mqtts:'));
+    await page.getByLabel('Broker 1 CA file').fill(missingCa);
+    await saveNorthbound();
+    await page.getByText('Saved. The Sparkplug session restarted').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    const banner = northboundCard().getByRole('alert');
+    await banner.getByText(missingCa, { exact: false }).waitFor();
+    assert.match((await banner.textContent()) ?? '', /Not connected: .*CA file.*ENOENT/);
+    await screenshot(page, 'dashboard-northbound-error');
+
+    // Back to the working broker: online again, and the error is gone.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Broker 1 URL').fill(mosquitto.url);
+    await page.getByRole('button', { name: 'remove the TLS settings of broker 1' }).click();
+    await saveNorthbound();
+    await page.getByText('Saved. The Sparkplug session restarted').waitFor();
+    assert.deepEqual((await storedNorthbound()).brokers, [{ url: mosquitto.url }]);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dashboard' }).click();
+    await northboundCard().getByText('online', { exact: true }).first().waitFor();
+    await waitFor(async () => (await northboundCard().getByRole('alert').count()) === 0, 'the error to clear once online');
+  });
+
+  it('loads a page opened in a background tab when the tab is shown', async () => {
+    const tab = await page.context().newPage();
+    try {
+      // The tab starts hidden (as one opened with a middle click) until the test shows it.
+      // (A string: tsx would add its name helper to a function, which the page does not have.)
+      await tab.addInitScript({
+        content: `{
+          let hidden = true;
+          Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
+          Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+          window.showTab = () => {
+            hidden = false;
+            document.dispatchEvent(new Event('visibilitychange'));
+          };
+        }`,
+      });
+      const asked: string[] = [];
+      tab.on('request', (r) => asked.push(new URL(r.url()).pathname));
+      await tab.goto(`${base}/#/settings`);
+      await tab.getByText('Reading the settings').waitFor();
+      assert.ok(!asked.includes('/api/v1/config/northbound'), 'nothing is loaded while the tab is hidden');
+      await tab.evaluate(() => (window as unknown as { showTab: () => void }).showTab());
+      await tab.getByLabel('Group id').waitFor();
+      assert.equal(await tab.getByLabel('Group id').inputValue(), 'Plant');
+    } finally {
+      await tab.close();
+    }
   });
 
   it('gives a viewer no write button, and the API refuses their write', async () => {

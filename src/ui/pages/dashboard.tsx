@@ -98,16 +98,23 @@ function Stat({ label, children, tone }: { label: string; children: preact.Compo
   );
 }
 
+/** States in which the session has no connection to a broker. */
+const NOT_CONNECTED = new Set<NorthboundStatus['state']>(['stopped', 'connecting', 'disconnected']);
+
 function NorthboundCard({ nb, now }: { nb: NorthboundStatus; now: number }) {
   const host = nb.primaryHost;
+  const limits = nb.brokerLimits;
   return (
     <section class="card" aria-labelledby="nb-title">
       <header class="card-header">
         <h2 id="nb-title">Northbound (Sparkplug B)</h2>
         <NorthboundBadge state={nb.state} />
       </header>
+      {/* The gateway's own words (an expired certificate, a missing CA file, an ACL refusal): first, where it is seen. */}
+      {nb.lastError && <ErrorBanner error={nb.lastError} title={NOT_CONNECTED.has(nb.state) ? 'Not connected' : 'Last error'} />}
       <dl class="stats">
         <Stat label="Broker">{nb.broker ? <code>{nb.broker}</code> : '—'}</Stat>
+        <Stat label="MQTT version">{nb.mqttVersion ?? '3.1.1'}</Stat>
         <Stat label="bdSeq">{nb.bdSeq}</Stat>
         <Stat label="seq">{nb.seq}</Stat>
         <Stat label="Primary host">
@@ -129,16 +136,25 @@ function NorthboundCard({ nb, now }: { nb: NorthboundStatus; now: number }) {
         </Stat>
         <Stat label="Messages published">{formatCount(nb.messagesPublished)}</Stat>
         <Stat label="Bytes published">{formatBytes(nb.bytesPublished)}</Stat>
-        <Stat label="MQTT version">{nb.mqttVersion ?? '3.1.1'}</Stat>
-        {nb.brokerLimits?.maximumPacketSize !== undefined && <Stat label="Broker's maximum packet">{formatBytes(nb.brokerLimits.maximumPacketSize)}</Stat>}
-        {nb.brokerLimits?.receiveMaximum !== undefined && <Stat label="Broker's receive maximum">{nb.brokerLimits.receiveMaximum}</Stat>}
       </dl>
-      {nb.state === 'waiting-for-host' && host && <p class="note">Waiting for the primary host application "{host.id}" to be online before publishing.</p>}
-      {nb.lastError && (
-        <p class="last-error" role={nb.state === 'online' ? undefined : 'alert'}>
-          <span class="muted">Last error:</span> {nb.lastError}
-        </p>
+      {limits && Object.values(limits).some((v) => v !== undefined) && (
+        <>
+          <h3 class="subsection-title">Broker limits (MQTT 5)</h3>
+          <dl class="stats" aria-label="Broker limits">
+            {limits.maximumPacketSize !== undefined && <Stat label="Maximum packet size">{formatBytes(limits.maximumPacketSize)}</Stat>}
+            {limits.receiveMaximum !== undefined && <Stat label="Receive maximum">{formatCount(limits.receiveMaximum)} in flight</Stat>}
+            {limits.topicAliasMaximum !== undefined && (
+              <Stat label="Topic aliases">{limits.topicAliasMaximum === 0 ? 'none' : formatCount(limits.topicAliasMaximum)}</Stat>
+            )}
+            {limits.retainAvailable !== undefined && (
+              <Stat label="Retained messages" tone={limits.retainAvailable ? undefined : 'warn'}>
+                {limits.retainAvailable ? 'available' : 'not available'}
+              </Stat>
+            )}
+          </dl>
+        </>
       )}
+      {nb.state === 'waiting-for-host' && host && <p class="note">Waiting for the primary host application "{host.id}" to be online before publishing.</p>}
     </section>
   );
 }

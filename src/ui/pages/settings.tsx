@@ -106,17 +106,18 @@ function ReadOnlyCard({ admin }: { admin: boolean }) {
 interface BrokerDraft {
   /** A key for the list (stored brokers: their position when loaded). */
   key: string;
+  /** The URL when loaded (stored brokers): the gateway keeps a broker's secrets under its URL. */
+  storedUrl?: string;
   url: string;
   username: string;
+  /** Typed password; empty keeps the one stored for this URL. */
   password: string;
-  /** The gateway holds a password for this broker (it keeps it by URL). */
-  hadPassword: boolean;
+  /** Remove the password stored for this URL. */
   clear: boolean;
   ca: string;
   cert: string;
   keyFile: string;
   passphrase: string;
-  hadPassphrase: boolean;
   clearPassphrase: boolean;
   servername: string;
   verifyHostname: boolean;
@@ -142,13 +143,12 @@ function toDraft(nb: NorthboundConfig): Draft {
   return {
     brokers: nb.brokers.map((b, i) => ({
       ...newBroker(`stored${i}`),
+      storedUrl: b.url,
       url: b.url,
       username: b.username ?? '',
-      hadPassword: !!b.hasPassword,
       ca: b.tls?.ca ?? '',
       cert: b.tls?.cert ?? '',
       keyFile: b.tls?.key ?? '',
-      hadPassphrase: !!b.tls?.hasPassphrase,
       servername: b.tls?.servername ?? '',
       verifyHostname: b.tls?.verifyHostname !== false,
     })),
@@ -169,44 +169,58 @@ const newBroker = (key: string): BrokerDraft => ({
   url: 'mqtt://',
   username: '',
   password: '',
-  hadPassword: false,
   clear: false,
   ca: '',
   cert: '',
   keyFile: '',
   passphrase: '',
-  hadPassphrase: false,
   clearPassphrase: false,
   servername: '',
   verifyHostname: true,
 });
 
 const isTls = (url: string) => /^(mqtts|ssl):/.test(url.trim());
+/** Any TLS setting differs from the defaults. */
+const hasTlsSettings = (b: BrokerDraft) => !!(b.ca.trim() || b.cert.trim() || b.keyFile.trim() || b.passphrase || b.servername.trim() || !b.verifyHostname);
+const noTls = { ca: '', cert: '', keyFile: '', passphrase: '', clearPassphrase: false, servername: '', verifyHostname: true } satisfies Partial<BrokerDraft>;
 
-/** A secret field of the PUT body: typed → sent; cleared → ""; otherwise left out, and the gateway keeps the stored one (matched by URL). */
+/**
+ * What the gateway holds for a broker URL (secrets are matched by URL, as the
+ * gateway does: a broker keeps its password when it moves in the list, and a
+ * changed URL starts without one).
+ */
+const heldFor = (stored: NorthboundConfig, url: string) => {
+  const b = stored.brokers.find((s) => s.url === url.trim());
+  return { password: !!b?.hasPassword, passphrase: !!b?.tls?.hasPassphrase };
+};
+
+/** A secret field of the PUT body: typed → sent; cleared (and stored) → ""; otherwise left out, and the gateway keeps the stored one. */
 const secret = (typed: string, clear: boolean) => (typed ? typed : clear ? '' : undefined);
 
-/** The TLS block of a broker, only for mqtts:// URLs (the gateway refuses it on others). */
-function tlsOf(b: BrokerDraft) {
+/** The TLS block of a broker: for mqtts:// URLs, and for others that carry TLS settings (the gateway refuses those, and says so at the fields). */
+function tlsOf(b: BrokerDraft, held: ReturnType<typeof heldFor>) {
   const opt = (s: string) => (s.trim() === '' ? undefined : s.trim());
-  if (!isTls(b.url) && !b.ca.trim() && !b.cert.trim() && !b.keyFile.trim()) return undefined;
+  if (!isTls(b.url) && !hasTlsSettings(b)) return undefined;
   return {
     ca: opt(b.ca),
     cert: opt(b.cert),
     key: opt(b.keyFile),
-    passphrase: secret(b.passphrase, b.clearPassphrase),
+    passphrase: secret(b.passphrase, b.clearPassphrase && held.passphrase),
     servername: opt(b.servername),
     verifyHostname: b.verifyHostname,
   };
 }
 
-/** The PUT body: the stored settings with the edited fields (unknown fields kept); a password only when typed or cleared. */
+/** The PUT body: the stored settings with the edited fields (unknown fields kept); a secret only when typed or cleared. */
 function fromDraft(d: Draft, stored: NorthboundConfig): NorthboundConfig {
   const opt = (s: string) => (s.trim() === '' ? undefined : s.trim());
   const int = (s: string) => (s.trim() === '' ? undefined : Number(s));
   return {
     ...stored,
-    brokers: d.brokers.map((b) => ({ url: b.url.trim(), username: opt(b.username), password: secret(b.password, b.clear), tls: tlsOf(b) })),
+    brokers: d.brokers.map((b) => {
+      const held = heldFor(stored, b.url);
+      return { url: b.url.trim(), username: opt(b.username), password: secret(b.password, b.clear && held.password), tls: tlsOf(b, held) };
+    }),
     mqttVersion: d.mqttVersion,
     clientId: opt(d.clientId),
     groupId: d.groupId.trim(),
@@ -245,8 +259,7 @@ function localErrors(d: Draft): Record<string, string> {
 function NorthboundCard({ admin }: { admin: boolean }) {
   const stored = useApi<NorthboundConfig>('/api/v1/config/northbound');
   const status = useApi<GatewayStatus>('/api/v1/status');
-  const cap = status.data?.northbound.store.maxBytes;
-  const capMiB = cap === undefined ? undefined : Math.round(cap / MIB);
+  const { refreshStatus } = useSession();
   const [draft, setDraft] = useState<Draft>();
   const [tried, setTried] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -268,7 +281,11 @@ function NorthboundCard({ admin }: { admin: boolean }) {
       </section>
     );
   }
+  const current = stored.data;
 
+  // The status gives the cap in force: the default only while no limit is configured.
+  const cap = current.store?.maxBytes === undefined ? status.data?.northbound.store.maxBytes : undefined;
+  const capMiB = cap === undefined ? undefined : Math.round(cap / MIB);
   const local = tried ? localErrors(draft) : {};
   const server = fieldErrors(error);
   const err = (path: string) => local[path] ?? server[path];
@@ -288,10 +305,13 @@ function NorthboundCard({ admin }: { admin: boolean }) {
     setBusy(true);
     setError(undefined);
     try {
-      const res = await api<NorthboundConfig>('PUT', '/api/v1/config/northbound', fromDraft(draft, stored.data as NorthboundConfig));
+      const res = await api<NorthboundConfig>('PUT', '/api/v1/config/northbound', fromDraft(draft, current));
       stored.set(res);
       setTried(false);
       setSaved(true);
+      // The session restarts: the top bar shows it at once; the store's cap may have changed.
+      void refreshStatus();
+      void status.reload();
     } catch (err) {
       setError(err);
       // Errors belong next to the fields: the dialog closes and the form shows them.
@@ -307,118 +327,37 @@ function NorthboundCard({ admin }: { admin: boolean }) {
       </header>
       <form class="form" onSubmit={submit} noValidate>
         <fieldset disabled={!admin}>
-          <legend>MQTT brokers</legend>
+          <legend>MQTT connection</legend>
+          <div class="form-row">
+            <FormField
+              label="MQTT version"
+              error={err('mqttVersion')}
+              hint="For every broker. An MQTT 5 broker also tells its limits (shown on the dashboard) and why it refuses."
+            >
+              <select value={draft.mqttVersion} onChange={(e) => set({ mqttVersion: e.currentTarget.value as Draft['mqttVersion'] })}>
+                <option value="3.1.1">3.1.1</option>
+                <option value="5">5</option>
+              </select>
+            </FormField>
+            <FormField label="MQTT client id" optional error={err('clientId')} hint="Default: made from the group and edge node ids.">
+              <input value={draft.clientId} onInput={(e) => set({ clientId: e.currentTarget.value })} />
+            </FormField>
+            <FormField label="Keep-alive (s)" error={err('keepaliveS')} hint="5 to 3600. A silent connection is dropped after 1.5 times this.">
+              <input type="number" min={5} max={3600} step={1} value={draft.keepaliveS} onInput={(e) => set({ keepaliveS: e.currentTarget.value })} />
+            </FormField>
+          </div>
           <p class="small muted">The gateway uses the first broker it can reach, in this order.</p>
           {err('brokers') && <p class="field-error">{err('brokers')}</p>}
           {draft.brokers.map((b, i) => (
-            <div class="broker" key={b.key}>
-              <div class="form-row">
-                <FormField label={`Broker ${i + 1} URL`} error={err(`brokers[${i}].url`)} hint="mqtt://host:1883 or mqtts://host:8883">
-                  <input value={b.url} onInput={(e) => setBroker(i, { url: e.currentTarget.value })} spellcheck={false} />
-                </FormField>
-                <FormField label={`Broker ${i + 1} user name`} optional error={err(`brokers[${i}].username`)}>
-                  <input value={b.username} autocomplete="off" onInput={(e) => setBroker(i, { username: e.currentTarget.value })} />
-                </FormField>
-                <FormField
-                  label={`Broker ${i + 1} password`}
-                  optional
-                  error={err(`brokers[${i}].password`)}
-                  hint={
-                    b.clear ? 'The stored password will be removed.' : b.hadPassword ? 'A password is stored: leave empty to keep it.' : 'No password stored.'
-                  }
-                >
-                  <input
-                    type="password"
-                    autocomplete="new-password"
-                    value={b.password}
-                    disabled={b.clear}
-                    placeholder={b.hadPassword ? '•••••••• (stored)' : ''}
-                    onInput={(e) => setBroker(i, { password: e.currentTarget.value })}
-                  />
-                </FormField>
-              </div>
-              {isTls(b.url) && (
-                <div class="form-row">
-                  <FormField
-                    label={`Broker ${i + 1} CA file`}
-                    optional
-                    error={err(`brokers[${i}].tls.ca`)}
-                    hint="PEM file on the gateway. Empty: the system's CAs."
-                  >
-                    <input value={b.ca} spellcheck={false} onInput={(e) => setBroker(i, { ca: e.currentTarget.value })} />
-                  </FormField>
-                  <FormField label={`Broker ${i + 1} client certificate file`} optional error={err(`brokers[${i}].tls.cert`)} hint="For mutual TLS (PEM).">
-                    <input value={b.cert} spellcheck={false} onInput={(e) => setBroker(i, { cert: e.currentTarget.value })} />
-                  </FormField>
-                  <FormField
-                    label={`Broker ${i + 1} client key file`}
-                    optional
-                    error={err(`brokers[${i}].tls.key`)}
-                    hint="The certificate's private key (PEM)."
-                  >
-                    <input value={b.keyFile} spellcheck={false} onInput={(e) => setBroker(i, { keyFile: e.currentTarget.value })} />
-                  </FormField>
-                  <FormField
-                    label={`Broker ${i + 1} key passphrase`}
-                    optional
-                    error={err(`brokers[${i}].tls.passphrase`)}
-                    hint={
-                      b.clearPassphrase
-                        ? 'The stored passphrase will be removed.'
-                        : b.hadPassphrase
-                          ? 'A passphrase is stored: leave empty to keep it.'
-                          : 'For an encrypted key.'
-                    }
-                  >
-                    <input
-                      type="password"
-                      autocomplete="new-password"
-                      value={b.passphrase}
-                      disabled={b.clearPassphrase}
-                      placeholder={b.hadPassphrase ? '•••••••• (stored)' : ''}
-                      onInput={(e) => setBroker(i, { passphrase: e.currentTarget.value })}
-                    />
-                  </FormField>
-                  <FormField
-                    label={`Broker ${i + 1} server name`}
-                    optional
-                    error={err(`brokers[${i}].tls.servername`)}
-                    hint="The name to verify when the URL has an IP address."
-                  >
-                    <input value={b.servername} spellcheck={false} onInput={(e) => setBroker(i, { servername: e.currentTarget.value })} />
-                  </FormField>
-                  <label class="check">
-                    <input type="checkbox" checked={b.verifyHostname} onChange={(e) => setBroker(i, { verifyHostname: e.currentTarget.checked })} />
-                    Verify the broker's host name
-                  </label>
-                  {!b.verifyHostname && <p class="field-error">Any certificate signed by the CA is then accepted, for any host: only on a test bench.</p>}
-                  {b.hadPassphrase && (
-                    <label class="check">
-                      <input
-                        type="checkbox"
-                        checked={b.clearPassphrase}
-                        onChange={(e) => setBroker(i, { clearPassphrase: e.currentTarget.checked, passphrase: '' })}
-                      />
-                      Clear the stored passphrase of broker {i + 1}
-                    </label>
-                  )}
-                </div>
-              )}
-              {!isTls(b.url) && err(`brokers[${i}].tls`) && <p class="field-error">TLS settings: {err(`brokers[${i}].tls`)}</p>}
-              <div class="page-actions">
-                {b.hadPassword && (
-                  <label class="check">
-                    <input type="checkbox" checked={b.clear} onChange={(e) => setBroker(i, { clear: e.currentTarget.checked, password: '' })} />
-                    Clear the stored password of broker {i + 1}
-                  </label>
-                )}
-                {admin && draft.brokers.length > 1 && (
-                  <button type="button" class="btn btn-small" onClick={() => set({ brokers: draft.brokers.filter((_, j) => j !== i) })}>
-                    Remove broker {i + 1}
-                  </button>
-                )}
-              </div>
-            </div>
+            <BrokerFields
+              key={b.key}
+              broker={b}
+              index={i}
+              stored={current}
+              err={err}
+              onChange={(patch) => setBroker(i, patch)}
+              onRemove={admin && draft.brokers.length > 1 ? () => set({ brokers: draft.brokers.filter((_, j) => j !== i) }) : undefined}
+            />
           ))}
           {admin && (
             <p>
@@ -440,18 +379,6 @@ function NorthboundCard({ admin }: { admin: boolean }) {
             <FormField label="Primary host id" optional error={err('primaryHostId')} hint="Publish only while this host application is online.">
               <input value={draft.primaryHostId} onInput={(e) => set({ primaryHostId: e.currentTarget.value })} />
             </FormField>
-            <FormField label="MQTT client id" optional error={err('clientId')} hint="Default: made from the group and edge node ids.">
-              <input value={draft.clientId} onInput={(e) => set({ clientId: e.currentTarget.value })} />
-            </FormField>
-            <FormField label="MQTT version" error={err('mqttVersion')}>
-              <select value={draft.mqttVersion} onChange={(e) => set({ mqttVersion: e.currentTarget.value as Draft['mqttVersion'] })}>
-                <option value="3.1.1">3.1.1</option>
-                <option value="5">5</option>
-              </select>
-            </FormField>
-            <FormField label="Keep-alive (s)" error={err('keepaliveS')} hint="5 to 3600. A silent connection is dropped after 1.5 times this.">
-              <input type="number" min={5} max={3600} step={1} value={draft.keepaliveS} onInput={(e) => set({ keepaliveS: e.currentTarget.value })} />
-            </FormField>
           </div>
         </fieldset>
         <fieldset disabled={!admin}>
@@ -461,9 +388,16 @@ function NorthboundCard({ admin }: { admin: boolean }) {
               label="Store size limit (MiB)"
               optional
               error={err('store.maxBytes')}
-              hint={`The oldest values go first when it is full. Empty: a quarter of the free disk${capMiB ? `, now ${capMiB} MiB` : ''}.`}
+              hint={`The oldest values go first when it is full. Empty: the default, a quarter of the free disk (64 MiB to 4 GiB)${capMiB !== undefined ? ` — now ${capMiB} MiB` : ''}.`}
             >
-              <input type="number" min={0.0625} step="any" value={draft.maxMiB} onInput={(e) => set({ maxMiB: e.currentTarget.value })} />
+              <input
+                type="number"
+                min={0.0625}
+                step="any"
+                value={draft.maxMiB}
+                placeholder={capMiB !== undefined ? `default: ${capMiB}` : 'default'}
+                onInput={(e) => set({ maxMiB: e.currentTarget.value })}
+              />
             </FormField>
             <FormField label="Maximum age (s)" optional error={err('store.maxAgeS')} hint="Older values are dropped. Empty: no limit.">
               <input type="number" min={1} step={1} value={draft.maxAgeS} onInput={(e) => set({ maxAgeS: e.currentTarget.value })} />
@@ -491,7 +425,7 @@ function NorthboundCard({ admin }: { admin: boolean }) {
               type="button"
               class="btn"
               onClick={() => {
-                setDraft(toDraft(stored.data as NorthboundConfig));
+                setDraft(toDraft(current));
                 setError(undefined);
                 setTried(false);
               }}
@@ -510,6 +444,160 @@ function NorthboundCard({ admin }: { admin: boolean }) {
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+interface BrokerFieldsProps {
+  broker: BrokerDraft;
+  index: number;
+  /** The settings as the gateway holds them (which URLs have secrets). */
+  stored: NorthboundConfig;
+  /** The error at a path of the northbound settings (browser's or gateway's). */
+  err: (path: string) => string | undefined;
+  onChange: (patch: Partial<BrokerDraft>) => void;
+  /** Absent when the broker cannot be removed (the last one, or not an admin). */
+  onRemove?: () => void;
+}
+
+/** One broker: URL, credentials, and for mqtts:// (or a URL that still carries TLS settings) its TLS fieldset. */
+function BrokerFields({ broker: b, index, stored, err, onChange, onRemove }: BrokerFieldsProps) {
+  const n = index + 1;
+  const at = `brokers[${index}]`;
+  const held = heldFor(stored, b.url);
+  // Secrets stay with the URL they were stored for: a changed URL needs its password typed again.
+  const leftBehind = !held.password && b.storedUrl !== undefined && b.storedUrl !== b.url.trim() && heldFor(stored, b.storedUrl).password;
+  const passwordHint = b.clear
+    ? 'The stored password will be removed.'
+    : held.password
+      ? 'A password is stored: leave empty to keep it.'
+      : leftBehind
+        ? `The stored password belongs to ${b.storedUrl}: type it again for this URL.`
+        : 'No password stored.';
+  return (
+    <div class="broker">
+      <div class="form-row">
+        <FormField label={`Broker ${n} URL`} error={err(`${at}.url`)} hint="mqtt://host:1883, or mqtts://host:8883 for TLS">
+          <input value={b.url} onInput={(e) => onChange({ url: e.currentTarget.value })} spellcheck={false} />
+        </FormField>
+        <FormField label={`Broker ${n} user name`} optional error={err(`${at}.username`)}>
+          <input value={b.username} autocomplete="off" onInput={(e) => onChange({ username: e.currentTarget.value })} />
+        </FormField>
+        <FormField label={`Broker ${n} password`} optional error={err(`${at}.password`)} hint={passwordHint}>
+          <input
+            type="password"
+            autocomplete="new-password"
+            value={b.password}
+            disabled={b.clear && held.password}
+            placeholder={held.password ? '•••••••• (stored)' : ''}
+            onInput={(e) => onChange({ password: e.currentTarget.value })}
+          />
+        </FormField>
+      </div>
+      {(isTls(b.url) || hasTlsSettings(b)) && <TlsFieldset broker={b} index={index} held={held} err={err} onChange={onChange} />}
+      {(held.password || onRemove) && (
+        <div class="page-actions">
+          {held.password && (
+            <label class="check">
+              <input type="checkbox" checked={b.clear} onChange={(e) => onChange({ clear: e.currentTarget.checked, password: '' })} />
+              Clear the stored password of broker {n}
+            </label>
+          )}
+          {onRemove && (
+            <button type="button" class="btn btn-small" onClick={onRemove}>
+              Remove broker {n}
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function TlsFieldset({ broker: b, index, held, err, onChange }: Omit<BrokerFieldsProps, 'stored' | 'onRemove'> & { held: ReturnType<typeof heldFor> }) {
+  const n = index + 1;
+  const at = `brokers[${index}].tls`;
+  const whole = err(at);
+  const wholeId = `broker${n}-tls-error`;
+  return (
+    <fieldset class="tls-settings" aria-describedby={whole ? wholeId : undefined}>
+      <legend>TLS of broker {n}</legend>
+      {whole && (
+        <p class="field-error" id={wholeId}>
+          {whole}
+        </p>
+      )}
+      {!isTls(b.url) && (
+        <p class="field-hint">
+          TLS settings are only for mqtts:// URLs: change the URL, or{' '}
+          <button type="button" class="btn btn-small" onClick={() => onChange(noTls)}>
+            remove the TLS settings of broker {n}
+          </button>
+        </p>
+      )}
+      <div class="form-row">
+        <FormField label={`Broker ${n} CA file`} optional error={err(`${at}.ca`)} hint="PEM file on the gateway. Empty: the system's CAs.">
+          <input value={b.ca} spellcheck={false} onInput={(e) => onChange({ ca: e.currentTarget.value })} />
+        </FormField>
+        <FormField
+          label={`Broker ${n} client certificate file`}
+          optional
+          error={err(`${at}.cert`)}
+          hint="PEM file on the gateway, for brokers that want one (mutual TLS). Needs the key."
+        >
+          <input value={b.cert} spellcheck={false} onInput={(e) => onChange({ cert: e.currentTarget.value })} />
+        </FormField>
+        <FormField
+          label={`Broker ${n} client key file`}
+          optional
+          error={err(`${at}.key`)}
+          hint="The client certificate's private key (PEM file on the gateway)."
+        >
+          <input value={b.keyFile} spellcheck={false} onInput={(e) => onChange({ keyFile: e.currentTarget.value })} />
+        </FormField>
+        <FormField
+          label={`Broker ${n} key passphrase`}
+          optional
+          error={err(`${at}.passphrase`)}
+          hint={
+            b.clearPassphrase && held.passphrase
+              ? 'The stored passphrase will be removed.'
+              : held.passphrase
+                ? 'A passphrase is stored: leave empty to keep it.'
+                : 'For an encrypted key. No passphrase stored.'
+          }
+        >
+          <input
+            type="password"
+            autocomplete="new-password"
+            value={b.passphrase}
+            disabled={b.clearPassphrase && held.passphrase}
+            placeholder={held.passphrase ? '•••••••• (stored)' : ''}
+            onInput={(e) => onChange({ passphrase: e.currentTarget.value })}
+          />
+        </FormField>
+        <FormField label={`Broker ${n} server name`} optional error={err(`${at}.servername`)} hint="The host name to verify when the URL has an IP address.">
+          <input value={b.servername} spellcheck={false} onInput={(e) => onChange({ servername: e.currentTarget.value })} />
+        </FormField>
+      </div>
+      <div class="page-actions">
+        <label class="check">
+          <input type="checkbox" checked={b.verifyHostname} onChange={(e) => onChange({ verifyHostname: e.currentTarget.checked })} />
+          Verify the host name of broker {n}
+        </label>
+        {held.passphrase && (
+          <label class="check">
+            <input type="checkbox" checked={b.clearPassphrase} onChange={(e) => onChange({ clearPassphrase: e.currentTarget.checked, passphrase: '' })} />
+            Clear the stored passphrase of broker {n}
+          </label>
+        )}
+      </div>
+      {!b.verifyHostname && (
+        <Banner tone="warn">
+          <strong>Host name not verified:</strong> any certificate the CA signed is accepted, for any host, so another machine could pose as the broker. Turn
+          this off only on a test bench.
+        </Banner>
+      )}
+    </fieldset>
   );
 }
 
