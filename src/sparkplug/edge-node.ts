@@ -25,7 +25,11 @@ import { encodePayload, type MetricOut, SPARKPLUG_TYPE_OF, SparkplugType } from 
 import { type CommandMetric, decodeCommand, MalformedPayloadError } from './command-decoder.ts';
 import { commandValue } from './command-values.ts';
 import { DeliveryProof } from './delivery-proof.ts';
-import { deviceTopic, nodeTopic, stateTopic } from './topics.ts';
+import { deviceTopic, NAMESPACE, nodeTopic, stateTopic } from './topics.ts';
+
+const RABBITMQ_NAMESPACE = 'spBv1/0/';
+/** How long a session must have lasted for the next reconnection to start again at the shortest delay. */
+const STABLE_SESSION_MS = 10_000;
 
 export const REBIRTH_METRIC = 'Node Control/Rebirth';
 export const NEXT_SERVER_METRIC = 'Node Control/Next Server';
@@ -111,6 +115,7 @@ export class EdgeNode {
   private bdSeq: number;
   private seq = 0;
   private readonly backoff = new Backoff();
+  private connectedAt = 0;
   private retryTimer: unknown;
   private replayTimer: unknown;
   private proofTimer: unknown;
@@ -339,16 +344,19 @@ export class EdgeNode {
         if (this.proof.pending === 0) this.lastPublished = undefined;
       }
     });
+    let explained = false; // an error or DISCONNECT of this connection said why it ends
     client.on('disconnect', (packet) => {
+      explained = true;
       // MQTT 5: the broker says why it ends the session (e.g. 0x87 not authorized for a publish).
       this.lastError = `the broker disconnected us: ${packet.properties?.reasonString ?? 'no reason given'} (reason code 0x${(packet.reasonCode ?? 0).toString(16)})`;
       this.log.warn({ reason: this.lastError, broker: redactUrl(broker.url) }, 'broker disconnected the session');
     });
     client.on('error', (err) => {
+      explained = true;
       this.lastError = explainBrokerError(err as Error & { code?: string | number }, broker);
       this.log.warn({ reason: this.lastError, broker: redactUrl(broker.url) }, 'broker connection error');
     });
-    client.on('close', () => this.onClose(client, broker.url));
+    client.on('close', () => this.onClose(client, broker.url, explained));
   }
 
   /** A connection that could not even be tried: reported, and tried again after the back-off. */
@@ -360,7 +368,7 @@ export class EdgeNode {
     this.retryTimer = this.opts.clock.setTimeout(() => this.connect(), this.backoff.next());
   }
 
-  private onClose(client: MqttClient, url: string) {
+  private onClose(client: MqttClient, url: string, explained: boolean) {
     if (this.client !== client) return;
     const clock = this.opts.clock;
     this.client = undefined;
@@ -377,8 +385,12 @@ export class EdgeNode {
     if (unproven > 0) this.log.info({ batches: unproven }, 'unproven data kept for replay');
     // MQTT 3.1.1 has no reason for a close: brokers close on a publish their ACL refuses.
     const wasUp = this.state === 'online' || this.state === 'waiting-for-host';
+    // Only a session that lasted starts the back-off again: a broker that closes each one at once is not hammered.
+    if (wasUp && clock.now() - this.connectedAt >= STABLE_SESSION_MS) this.backoff.reset();
     if (wasUp && this.lastPublished)
       this.lastError = `the broker closed the connection just after our publish to ${this.lastPublished}: it was shut down, or its ACL refuses that publish (the data stays in the store)`;
+    else if (this.state === 'connecting' && !explained)
+      this.lastError = `the broker closed the connection before accepting it (no CONNACK): it may refuse our client id ${client.options.clientId} or our Will topic ${this.topic('NDEATH')} (NATS 2.9 refuses every topic with a '.', so all of ${NAMESPACE}/); see its log`;
     this.lastPublished = undefined;
     this.state = 'disconnected';
     this.bornDevices.clear();
@@ -390,6 +402,7 @@ export class EdgeNode {
 
   private async onConnect(client: MqttClient): Promise<void> {
     this.state = 'subscribing';
+    this.connectedAt = this.opts.clock.now();
     const { groupId, edgeNodeId, primaryHostId } = this.opts.config;
     const topics: Record<string, { qos: 1 }> = {
       // message-flow-edge-node-ncmd-subscribe, message-flow-device-dcmd-subscribe: QoS 1, before NBIRTH
@@ -432,7 +445,6 @@ export class EdgeNode {
   /** NBIRTH (seq 0) and one DBIRTH per live device, in that order (principles-birth-certificates-order). */
   private birth(): void {
     this.state = 'online';
-    this.backoff.reset();
     this.seq = 0;
     this.bornDevices.clear();
     this.lastQuality.clear();
@@ -554,7 +566,9 @@ export class EdgeNode {
     if (ids.length > 0) this.opts.store.remove(ids);
   }
 
-  private onMessage(client: MqttClient, topic: string, payload: Buffer): void {
+  private onMessage(client: MqttClient, received: string, payload: Buffer): void {
+    // RabbitMQ's MQTT plugin with mqtt.sparkplug = true hands out retained messages under spBv1/0/… (the dot made a level).
+    const topic = received.startsWith(RABBITMQ_NAMESPACE) ? `${NAMESPACE}/${received.slice(RABBITMQ_NAMESPACE.length)}` : received;
     const { groupId, edgeNodeId, primaryHostId } = this.opts.config;
     if (primaryHostId && topic === stateTopic(primaryHostId)) {
       this.onState(client, payload);

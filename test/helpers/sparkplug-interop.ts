@@ -28,15 +28,7 @@ export interface InteropBroker {
   dispose(): Promise<void>;
 }
 
-export type InteropCheck = 'births' | 'data' | 'rebirth' | 'dcmd' | 'retainedState' | 'restart';
-
 export interface InteropOptions {
-  /**
-   * Checks that fail through this broker because of a defect we know and have
-   * not fixed yet: they still run (node:test `todo`) and report, without
-   * failing the run. The text says why and what fixes it.
-   */
-  knownIssues?: Partial<Record<InteropCheck, string>>;
   /** How long the first start of the broker may take (RabbitMQ creates its database). */
   startTimeoutMs?: number;
 }
@@ -127,8 +119,6 @@ async function probeRetainedState(url: string): Promise<string> {
  * and host.
  */
 export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, opts: InteropOptions = {}) {
-  const todo = (check: InteropCheck) => (opts.knownIssues?.[check] ? { todo: opts.knownIssues[check] } : {});
-
   describe(`Sparkplug edge node through ${name}`, () => {
     const broker = makeBroker();
     const sim = modbusSimulator(interopSimulatorConfig) as ModbusSimulator;
@@ -173,7 +163,7 @@ export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, 
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    it('publishes no birth before the primary host is online, then NBIRTH and DBIRTH', todo('births'), async () => {
+    it('publishes no birth before the primary host is online, then NBIRTH and DBIRTH', async () => {
       await startGateway();
       // message-flow-edge-node-birth-publish-phid-*: connected and subscribed, it waits for the host.
       await waitFor(() => state() === 'waiting-for-host', 'the gateway waiting for the primary host', 20_000);
@@ -190,7 +180,7 @@ export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, 
       assert.equal(typeof birth.metrics.find((m) => m.name === 'Count')?.value, 'number');
     });
 
-    it('publishes DDATA as the values change, with no seq gap', todo('data'), async () => {
+    it('publishes DDATA as the values change, with no seq gap', async () => {
       const from = host.messages.length;
       await waitFor(() => host.messages.slice(from).filter((m) => m.type === 'DDATA').length >= 5, 'five DDATA', 15_000);
       const values = counterValues(host.messages).map((s) => s.value);
@@ -199,7 +189,7 @@ export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, 
       assertSeqContinuity(host.messages);
     });
 
-    it('answers NCMD Node Control/Rebirth with NBIRTH (seq 0, same bdSeq) and DBIRTH, without reconnecting', todo('rebirth'), async () => {
+    it('answers NCMD Node Control/Rebirth with NBIRTH (seq 0, same bdSeq) and DBIRTH, without reconnecting', async () => {
       const last = host.of('NBIRTH').at(-1);
       assert.ok(last, 'born before');
       const from = host.messages.length;
@@ -213,7 +203,7 @@ export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, 
       assertSeqContinuity(host.messages);
     });
 
-    it('writes a DCMD to the device and confirms it with DDATA', todo('dcmd'), async () => {
+    it('writes a DCMD to the device and confirms it with DDATA', async () => {
       const from = host.messages.length;
       await host.command(`spBv1.0/${GROUP}/DCMD/${NODE}/${DEVICE}`, [{ name: 'Setpoint', type: 'Int16', value: -321 }]);
       await host.next(
@@ -224,7 +214,7 @@ export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, 
       assert.equal(sim.registers(1, 'holding', 2, 1).readInt16BE(0), -321, 'the register was written');
     });
 
-    it('honours a retained STATE: a gateway restarted while the host is online births from it alone', todo('retainedState'), async () => {
+    it('honours a retained STATE: a gateway restarted while the host is online births from it alone', async () => {
       const old = gateway as Gateway;
       const lastBirth = host.of('NBIRTH').at(-1);
       const from = host.messages.length;
@@ -243,7 +233,7 @@ export function sparkplugInterop(name: string, makeBroker: () => InteropBroker, 
       birth = await host.next('DBIRTH', (m) => m.type === 'DBIRTH' && m.device === DEVICE, from);
     });
 
-    it('comes back after a broker restart with new births and loses no value', todo('restart'), async () => {
+    it('comes back after a broker restart with new births and loses no value', async () => {
       const lastBirth = host.of('NBIRTH').at(-1);
       const from = host.messages.length;
       // The audit starts at a value this gateway read (a gateway stopped before may have left one in flight).
