@@ -181,6 +181,10 @@ describe('the northbound connection: TLS, client certificates, passwords, MQTT 5
       authorizeSubscribe: (_client, sub, done) => done(null, sub.topic.includes('/DCMD/') ? null : sub),
       authorizePublish: (_client, packet, done) => done(packet.topic.includes('/DDATA/') && !allowData ? new Error('not allowed') : null),
     });
+    const connects: number[] = [];
+    aedes.on('client', (client) => {
+      if (client.id.startsWith('plexus-')) connects.push(Date.now());
+    });
     const server = net.createServer((socket) => aedes.handle(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -206,6 +210,10 @@ describe('the northbound connection: TLS, client certificates, passwords, MQTT 5
         /the broker closed the connection just after our publish to spBv1\.0\/Sec\/DDATA\/gw\/Meter: it was shut down, or its ACL refuses that publish \(the data stays in the store\)/,
       );
       await waitFor(() => r.gateway.edgeNode.status().store.values >= 10, 'the refused values kept in the store', 15_000);
+      // Each session ends just after its birth: the delays before the next grow (1, 2, 4 s ± 10 %) instead of starting over.
+      await waitFor(() => connects.length >= 4, 'four sessions', 20_000);
+      const gaps = connects.slice(1, 4).map((t, i) => t - (connects[i] as number));
+      assert.ok((gaps[2] as number) >= 3000 && (gaps[2] as number) > (gaps[0] as number) * 2, `delays between sessions: ${gaps.join(', ')} ms`);
       allowData = true;
       const from = host.messages.length;
       await host.next('the refused values, as historical data', (m) => m.type === 'DDATA' && m.metrics.some((x) => x.isHistorical), from, 30_000);
