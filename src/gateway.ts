@@ -17,8 +17,9 @@ import { UserStore } from './api/users.ts';
 import type { EmbeddedBroker } from './broker/embedded-broker.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { ConfigRepository } from './config/repository.ts';
-import type { Config, DeviceConfig } from './config/schema.ts';
+import type { Config, DeviceConfig, TagConfig } from './config/schema.ts';
 import { type ConfigChanges, ConfigService, diffConfig } from './config/service.ts';
+import { runningDevices } from './config/templates.ts';
 import { type Db, readMeta, writeMeta } from './database.ts';
 import { PlexusError } from './errors.ts';
 import { EventBus, type TagUpdate } from './events.ts';
@@ -28,6 +29,7 @@ import { buildPipeline, computeSample, type TagPipeline } from './pipeline/pipel
 import { GroupScheduler } from './scheduler/group-scheduler.ts';
 import { SerialQueue } from './serial-queue.ts';
 import { SharedResources } from './shared-resources.ts';
+import type { PropertyValue } from './sparkplug/codec.ts';
 import { type DeviceCommand, type DeviceModel, EdgeNode } from './sparkplug/edge-node.ts';
 import { defaultStoreBytes, SqliteStore } from './store/store.ts';
 import { AuditLog } from './writes/audit-log.ts';
@@ -75,6 +77,16 @@ export interface ConnectionTest {
 /** How often aggregate windows are checked for closing when no value closes them. */
 const WINDOW_FLUSH_MS = 1000;
 
+/** A tag's metadata as Sparkplug metric properties, under the names Ignition reads as tag properties. */
+function metricProperties(tag: TagConfig | undefined): Record<string, PropertyValue> | undefined {
+  if (!tag || (tag.unit === undefined && tag.description === undefined && !tag.properties)) return undefined;
+  return {
+    ...(tag.unit !== undefined ? { engUnit: tag.unit } : {}),
+    ...(tag.description !== undefined ? { documentation: tag.description } : {}),
+    ...tag.properties,
+  };
+}
+
 export interface GatewayAddresses {
   api?: string;
   broker?: number;
@@ -110,7 +122,7 @@ export class Gateway {
     this.log = opts.log;
     this.running = opts.config;
     this.bus = new EventBus(opts.log);
-    for (const device of opts.config.devices.filter((d) => d.enabled)) this.devices.set(device.name, this.buildRuntime(device));
+    for (const device of runningDevices(opts.config).filter((d) => d.enabled)) this.devices.set(device.name, this.buildRuntime(device));
     this.edgeNode = this.buildEdgeNode();
     this.audit = new AuditLog(opts.db, opts.config.writes.auditMaxEntries);
     this.writes = new WriteService(this.writeTarget(), this.audit, this.clock, opts.config.writes.timeoutMs);
@@ -125,12 +137,18 @@ export class Gateway {
   }
 
   private deviceModel(runtime: DeviceRuntime): DeviceModel {
+    const { config } = runtime;
+    const tags = new Map(config.groups.flatMap((g) => g.tags.map((t) => [t.name, t] as const)));
     return {
-      name: runtime.config.name,
+      name: config.name,
       tags: [
-        ...[...runtime.pipelines.entries()].flatMap(([name, p]) => [{ name, type: p.outputType }, ...p.aggregateMetrics]),
-        ...(runtime.config.oee ? oeeMetrics(runtime.config.oee) : []),
+        ...[...runtime.pipelines.entries()].flatMap(([name, p]) => [
+          { name, type: p.outputType, properties: metricProperties(tags.get(name)) },
+          ...p.aggregateMetrics,
+        ]),
+        ...(config.oee ? oeeMetrics(config.oee) : []),
       ],
+      properties: config.properties,
     };
   }
 
@@ -313,7 +331,7 @@ export class Gateway {
       this.edgeNode = this.buildEdgeNode();
     }
     for (const name of [...changes.added, ...changes.changed]) {
-      const runtime = this.buildRuntime(next.devices.find((d) => d.name === name) as DeviceConfig);
+      const runtime = this.buildRuntime(runningDevices(next).find((d) => d.name === name) as DeviceConfig);
       this.devices.set(name, runtime);
       this.edgeNode.setDevice(this.deviceModel(runtime));
       if (!this.stopped) await this.startDevice(runtime);

@@ -16,6 +16,7 @@ import { TokenStore } from './api/tokens.ts';
 import { UserStore } from './api/users.ts';
 import { loadConfigFile } from './config/load.ts';
 import { ConfigRepository } from './config/repository.ts';
+import { runningDevices } from './config/templates.ts';
 import { closeDatabase, openDatabase, readMeta, SCHEMA_VERSION, writeMeta } from './database.ts';
 import { ConfigError, NoConfigError, PlexusError } from './errors.ts';
 import { Gateway } from './gateway.ts';
@@ -151,7 +152,7 @@ function validate(args: string[]) {
   const file = args[0];
   if (!file) throw new PlexusError('PLX_USAGE', 'validate needs a FILE', 400);
   const config = loadConfigFile(file);
-  const tags = config.devices.reduce((n, d) => n + d.groups.reduce((m, g) => m + g.tags.length, 0), 0);
+  const tags = runningDevices(config).reduce((n, d) => n + d.groups.reduce((m, g) => m + g.tags.length, 0), 0);
   say(`${file} is valid: ${config.devices.length} device(s), ${tags} tag(s).`);
 }
 

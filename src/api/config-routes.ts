@@ -14,6 +14,7 @@ import { parseYaml } from '../config/load.ts';
 import { type Config, type DeviceConfig, DeviceSchema, type GroupConfig, GroupSchema, NorthboundSchema, type TagConfig, TagSchema } from '../config/schema.ts';
 import { keepDeviceSecrets, withoutSecrets } from '../config/secrets.ts';
 import { type PathMap, under, underList } from '../config/service.ts';
+import { runningDevices } from '../config/templates.ts';
 import { validateConfig } from '../config/validate.ts';
 import { ConfigError, PlexusError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
@@ -262,7 +263,7 @@ function routes(app: FastifyInstance, gateway: Gateway): void {
     const stored = config.devices.find((d) => d.name === req.body.name);
     let device: DeviceConfig;
     try {
-      device = validateConfig({ ...config, devices: [keepDeviceSecrets(req.body, stored)] }).devices[0] as DeviceConfig;
+      device = runningDevices(validateConfig({ ...config, devices: [keepDeviceSecrets(req.body, stored)] }))[0] as DeviceConfig;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       const details = err.details.map((d) => ({ path: under('devices[0]')(d.path), message: d.message }));

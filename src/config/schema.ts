@@ -3,7 +3,7 @@
  * UI forms all derive from it. Protocol-specific `connection` blocks are
  * validated by each driver plugin's own schema (drivers/registry.ts).
  */
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { BYTE_ORDERS, DATA_TYPES } from '../../drivers/contract.ts';
 import { OeeSchema } from '../analytics/schema.ts';
 import { PipelineProperties } from '../pipeline/schema.ts';
@@ -13,6 +13,19 @@ export const CONFIG_VERSION = 1;
 
 const Name = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
 
+/** Static metadata: published in the births (Sparkplug metric properties; a device's as `Properties/<key>` metrics). */
+export const PropertiesSchema = Type.Record(
+  Type.String({ minLength: 1, maxLength: 100, pattern: '^[^/+#]+$' }),
+  Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean()]),
+  { description: 'Static metadata (location, make, model, serial number, asset id…), published in the births' },
+);
+
+/** Template parameters: a device's values (or the template's defaults) fill `{name}` and `{name+N}` in template addresses. */
+const ParametersSchema = Type.Record(
+  Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+  Type.Union([Type.String({ maxLength: 200 }), Type.Number()]),
+);
+
 export const TagSchema = Type.Object(
   {
     name: Name('Metric name of the tag; unique within its device. `group/tag` paths are fine.'),
@@ -20,11 +33,25 @@ export const TagSchema = Type.Object(
     type: Enum([...DATA_TYPES], { description: 'Data type' }),
     access: Enum(['read', 'readwrite'], { default: 'read' }),
     byteOrder: Type.Optional(Enum([...BYTE_ORDERS], { description: "Overrides the device's byte order for this tag" })),
-    unit: Type.Optional(Type.String({ maxLength: 50 })),
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    unit: Type.Optional(Type.String({ maxLength: 50, description: 'Engineering unit (the engUnit property of the metric)' })),
+    description: Type.Optional(Type.String({ maxLength: 1000, description: 'Published as the documentation property of the metric' })),
+    properties: Type.Optional(PropertiesSchema),
     ...PipelineProperties,
   },
   { additionalProperties: false },
+);
+
+/** What a device changes in one of its template's tags: any tag setting but the name, none filled with a default. */
+export const TagOverrideSchema = Type.Object(
+  Object.fromEntries(
+    Object.entries(TagSchema.properties)
+      .filter(([key]) => key !== 'name')
+      .map(([key, schema]) => {
+        const { default: _default, ...rest } = schema as TSchema & { default?: unknown };
+        return [key, Type.Optional(rest as TSchema)];
+      }),
+  ),
+  { additionalProperties: false, description: "Settings that replace the template's for this tag" },
 );
 
 export const GroupSchema = Type.Object(
@@ -58,8 +85,37 @@ export const DeviceSchema = Type.Object(
     enabled: Type.Boolean({ default: true }),
     readOnly: Type.Boolean({ default: false, description: 'Refuse every write to this device (commissioning, audits)' }),
     connection: Type.Record(Type.String(), Type.Unknown(), { description: 'Protocol-specific settings' }),
-    groups: Type.Array(GroupSchema, { default: [] }),
+    template: Type.Optional(
+      Type.Object(
+        {
+          name: Name('The template the device is made from: it gets its groups and tags'),
+          parameters: Type.Optional(ParametersSchema),
+          overrides: Type.Optional(
+            Type.Record(Type.String({ minLength: 1 }), TagOverrideSchema, { description: "Per template tag (by name): settings that replace the template's" }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    groups: Type.Array(GroupSchema, { default: [], description: "The device's own groups (besides its template's)" }),
+    properties: Type.Optional(PropertiesSchema),
     oee: Type.Optional(OeeSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const TemplateSchema = Type.Object(
+  {
+    name: Name('Template name'),
+    protocol: Type.String({ minLength: 1, description: 'modbus, opcua or s7' }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    parameters: Type.Optional(ParametersSchema),
+    connection: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: 'Connection settings every device of the template gets unless it sets its own (e.g. port, byte order)',
+    }),
+    properties: Type.Optional(PropertiesSchema),
+    groups: Type.Array(GroupSchema, { default: [] }),
   },
   { additionalProperties: false },
 );
@@ -169,6 +225,7 @@ export const ConfigSchema = Type.Object(
     broker: EmbeddedBrokerSchema,
     writes: WritesSchema,
     simulators: Type.Array(SimulatorSchema, { default: [], description: 'Bundled simulators started with the gateway (demo)' }),
+    templates: Type.Array(TemplateSchema, { default: [], description: 'Device models: groups and tags defined once for many devices' }),
     devices: Type.Array(DeviceSchema, { default: [] }),
   },
   { additionalProperties: false },
@@ -177,6 +234,9 @@ export const ConfigSchema = Type.Object(
 export type TagConfig = Static<typeof TagSchema>;
 export type GroupConfig = Static<typeof GroupSchema>;
 export type DeviceConfig = Static<typeof DeviceSchema>;
+export type TemplateConfig = Static<typeof TemplateSchema>;
+export type TagOverride = Static<typeof TagOverrideSchema>;
+export type Properties = Static<typeof PropertiesSchema>;
 export type NorthboundConfig = Static<typeof NorthboundSchema>;
 export type BrokerConfig = Static<typeof BrokerSchema>;
 export type SimulatorConfig = Static<typeof SimulatorSchema>;

@@ -9,6 +9,7 @@ import { SerialQueue } from '../serial-queue.ts';
 import type { ConfigRepository } from './repository.ts';
 import type { Config } from './schema.ts';
 import { keepSecrets } from './secrets.ts';
+import { runningDevices } from './templates.ts';
 import { validateConfig } from './validate.ts';
 
 export interface ConfigTarget {
@@ -44,7 +45,13 @@ export interface ConfigChanges {
 }
 
 export function diffConfig(prev: Readonly<Config>, next: Readonly<Config>): ConfigChanges {
-  const enabled = (c: Readonly<Config>) => new Map(c.devices.filter((d) => d.enabled).map((d) => [d.name, JSON.stringify(d)]));
+  // Devices as they run: a template change restarts every device made from it.
+  const enabled = (c: Readonly<Config>) =>
+    new Map(
+      runningDevices(c)
+        .filter((d) => d.enabled)
+        .map((d) => [d.name, JSON.stringify(d)]),
+    );
   const before = enabled(prev);
   const after = enabled(next);
   const differs = (a: unknown, b: unknown) => JSON.stringify(a) !== JSON.stringify(b);

@@ -8,8 +8,9 @@ import { simulatorPlugins } from '../../simulators/registry.ts';
 import { checkOee } from '../analytics/oee.ts';
 import { ConfigError, type ErrorDetail } from '../errors.ts';
 import { buildPipeline, PipelineConfigError } from '../pipeline/pipeline.ts';
-import { CONFIG_VERSION, type Config, ConfigSchema, type DeviceConfig, type TagConfig } from './schema.ts';
+import { CONFIG_VERSION, type Config, ConfigSchema, type DeviceConfig, type GroupConfig, type TagConfig, type TemplateConfig } from './schema.ts';
 import { schemaErrors } from './schema-errors.ts';
+import { DEVICE_PROPERTY_PREFIX, fillAddress, type Resolved, resolveDevice, setRunningDevices } from './templates.ts';
 
 const SPARKPLUG_FORBIDDEN = /[+/#]/;
 
@@ -28,8 +29,8 @@ function checkUnique(details: ErrorDetail[], path: string, names: string[], what
   });
 }
 
-/** Checks a schema cannot express: unique names, Sparkplug ids, protocol settings and addresses. */
-function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, schemaValid: boolean): ErrorDetail[] {
+/** Checks a schema cannot express: unique names, Sparkplug ids, templates, protocol settings and addresses. */
+function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, schemaValid: boolean): { details: ErrorDetail[]; devices: DeviceConfig[] } {
   const details: ErrorDetail[] = [];
   checkSparkplugId(details, 'northbound.groupId', config.northbound.groupId);
   checkSparkplugId(details, 'northbound.edgeNodeId', config.northbound.edgeNodeId);
@@ -42,60 +43,38 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
   });
   checkUnique(
     details,
+    'templates',
+    config.templates.map((t) => t.name),
+    'template',
+  );
+  config.templates.forEach((t, i) => {
+    details.push(...templateErrors(t, `templates[${i}]`, plugins, schemaValid));
+  });
+  checkUnique(
+    details,
     'devices',
     config.devices.map((d) => d.name),
     'device',
   );
-  config.devices.forEach((device, d) => {
+  // Devices are checked as they run (templates resolved); problems found in a template's part point at the template.
+  const reported = new Set(details.map((e) => `${e.path}\0${e.message}`));
+  const devices = config.devices.map((device, d) => {
     const at = `devices[${d}]`;
-    checkSparkplugId(details, `${at}.name`, device.name);
-    checkUnique(
-      details,
-      `${at}.groups`,
-      device.groups.map((g) => g.name),
-      'group',
-    );
-    const tags = device.groups.flatMap((group, g) => group.tags.map((tag, t) => ({ tag, path: `${at}.groups[${g}].tags[${t}]` })));
-    const tagNames = new Map<string, string>();
-    for (const { tag, path } of tags) {
-      const other = tagNames.get(tag.name);
-      if (other) details.push({ path: `${path}.name`, message: `duplicate tag name "${tag.name}" in device "${device.name}" (also at ${other})` });
-      else tagNames.set(tag.name, path);
+    const resolved = resolveDevice(device, at, config.templates);
+    details.push(...resolved.problems);
+    for (const e of deviceErrors(resolved.device, at, plugins, schemaValid)) {
+      const mapped = pointAtSource(e, device, resolved, config.templates);
+      const key = `${mapped.path}\0${mapped.message}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      details.push(mapped.path === e.path ? e : { path: mapped.path, message: `${mapped.message} (device "${device.name}")` });
     }
-    // Pipelines are built from schema-valid steps only.
-    if (schemaValid) {
-      const outputTypes = new Map<string, DataType>();
-      details.push(...pipelineErrors(tags, tagNames, outputTypes));
-      details.push(...analyticsErrors(device, at, tags, outputTypes));
-    }
-    const plugin = plugins[device.protocol];
-    if (!plugin) {
-      details.push({ path: `${at}.protocol`, message: `unknown protocol "${device.protocol}"; known: ${Object.keys(plugins).join(', ')}` });
-      return;
-    }
-    const connectionErrors = schemaErrors(plugin.connectionSchema, device.connection, `${at}.connection`);
-    details.push(...connectionErrors);
-    device.groups.forEach((group, g) => {
-      if (group.mode === 'subscribe' && !plugin.subscribes) {
-        details.push({
-          path: `${at}.groups[${g}].mode`,
-          message: `${device.protocol} devices are polled: mode "subscribe" needs a protocol with subscriptions (opcua)`,
-        });
-      }
-    });
-    if (connectionErrors.length > 0) return;
-    for (const { tag, path } of tags) {
-      if (tag.address === undefined || !DATA_TYPES.includes(tag.type)) continue;
-      const problem = plugin.checkTag({ ...tag, address: tag.address }, device.connection);
-      if (problem) details.push({ path: `${path}.address`, message: problem });
-    }
+    return resolved.device;
   });
   for (const [protocol, plugin] of Object.entries(plugins)) {
     if (!plugin.checkDevices) continue;
-    const indexes = config.devices.flatMap((d, i) =>
-      d.protocol === protocol && !details.some((e) => e.path.startsWith(`devices[${i}].connection`)) ? [i] : [],
-    );
-    const problems = plugin.checkDevices(indexes.map((i) => config.devices[i] as Config['devices'][number]));
+    const indexes = devices.flatMap((d, i) => (d.protocol === protocol && !details.some((e) => e.path.startsWith(`devices[${i}].connection`)) ? [i] : []));
+    const problems = plugin.checkDevices(indexes.map((i) => devices[i] as DeviceConfig));
     for (const p of problems) details.push({ path: `devices[${indexes[p.device]}].${p.path}`, message: p.message });
   }
   for (const [i, sim] of config.simulators.entries()) {
@@ -107,7 +86,122 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
       });
     else details.push(...schemaErrors(simulator.configSchema, sim.config, `simulators[${i}].config`));
   }
+  return { details, devices };
+}
+
+/** A device's own checks: names, pipelines, analytics, protocol settings, addresses. */
+function deviceErrors(device: DeviceConfig, at: string, plugins: Record<string, DriverPlugin>, schemaValid: boolean): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  checkSparkplugId(details, `${at}.name`, device.name);
+  const tags = groupsErrors(details, device.groups, at, `device "${device.name}"`, schemaValid);
+  for (const key of Object.keys(device.properties ?? {})) {
+    const clash = tags.list.find(({ tag }) => tag.name === `${DEVICE_PROPERTY_PREFIX}${key}`);
+    if (clash)
+      details.push({ path: `${at}.properties.${key}`, message: `is published as the metric "${clash.tag.name}", the name of the tag at ${clash.path}` });
+  }
+  if (schemaValid) details.push(...analyticsErrors(device, at, tags.list, tags.outputTypes));
+  const plugin = plugins[device.protocol];
+  if (!plugin) {
+    details.push({ path: `${at}.protocol`, message: `unknown protocol "${device.protocol}"; known: ${Object.keys(plugins).join(', ')}` });
+    return details;
+  }
+  const connectionErrors = schemaErrors(plugin.connectionSchema, device.connection, `${at}.connection`);
+  details.push(...connectionErrors);
+  if (connectionErrors.length === 0) details.push(...protocolErrors(plugin, device.protocol, device.groups, at, tags.list, device.connection));
   return details;
+}
+
+/** Unique group and tag names and pipelines; the tags with their paths, and what each publishes. */
+function groupsErrors(details: ErrorDetail[], groups: readonly GroupConfig[], at: string, owner: string, schemaValid: boolean) {
+  checkUnique(
+    details,
+    `${at}.groups`,
+    groups.map((g) => g.name),
+    'group',
+  );
+  const list = groups.flatMap((group, g) => group.tags.map((tag, t) => ({ tag, path: `${at}.groups[${g}].tags[${t}]` })));
+  const names = new Map<string, string>();
+  for (const { tag, path } of list) {
+    const other = names.get(tag.name);
+    if (other) details.push({ path: `${path}.name`, message: `duplicate tag name "${tag.name}" in ${owner} (also at ${other})` });
+    else names.set(tag.name, path);
+  }
+  const outputTypes = new Map<string, DataType>();
+  // Pipelines are built from schema-valid steps only.
+  if (schemaValid) details.push(...pipelineErrors(list, names, outputTypes));
+  return { list, outputTypes };
+}
+
+/** Group modes the protocol supports, and each tag's address. */
+function protocolErrors(
+  plugin: DriverPlugin,
+  protocol: string,
+  groups: readonly GroupConfig[],
+  at: string,
+  tags: { tag: TagConfig; path: string }[],
+  connection: Record<string, unknown>,
+): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  groups.forEach((group, g) => {
+    if (group.mode === 'subscribe' && !plugin.subscribes) {
+      details.push({
+        path: `${at}.groups[${g}].mode`,
+        message: `${protocol} devices are polled: mode "subscribe" needs a protocol with subscriptions (opcua)`,
+      });
+    }
+  });
+  for (const { tag, path } of tags) {
+    if (tag.address === undefined || !DATA_TYPES.includes(tag.type)) continue;
+    const problem = plugin.checkTag({ ...tag, address: tag.address }, connection);
+    if (problem) details.push({ path: `${path}.address`, message: problem });
+  }
+  return details;
+}
+
+/**
+ * A template on its own: names, pipelines, its connection defaults, and its addresses filled with its default
+ * parameters. What depends on a device (its parameters, overrides, required settings) is checked with each device.
+ */
+function templateErrors(template: TemplateConfig, at: string, plugins: Record<string, DriverPlugin>, schemaValid: boolean): ErrorDetail[] {
+  const details: ErrorDetail[] = [];
+  const tags = groupsErrors(details, template.groups, at, `template "${template.name}"`, schemaValid);
+  const plugin = plugins[template.protocol];
+  if (!plugin) {
+    details.push({ path: `${at}.protocol`, message: `unknown protocol "${template.protocol}"; known: ${Object.keys(plugins).join(', ')}` });
+    return details;
+  }
+  // Defaults filled into a copy: settings a device must give (host, endpoint) are missing here by design.
+  const connection = structuredClone(template.connection);
+  const connectionErrors = schemaErrors(plugin.connectionSchema, connection, `${at}.connection`).filter((e) => e.message !== 'is required');
+  details.push(...connectionErrors);
+  const filled = tags.list.flatMap(({ tag, path }) => {
+    if (tag.address === undefined) return [{ tag, path }];
+    const result = fillAddress(tag.address, template.parameters ?? {});
+    if ('error' in result) {
+      details.push({ path: `${path}.address`, message: result.error });
+      return [];
+    }
+    return [{ tag: { ...tag, address: result.address }, path }];
+  });
+  if (connectionErrors.length === 0) details.push(...protocolErrors(plugin, template.protocol, template.groups, at, filled, connection));
+  return details;
+}
+
+/**
+ * A problem found in a resolved device, pointed at what the user wrote: the device's own group, its override of a
+ * template tag, or the template's tag.
+ */
+function pointAtSource(e: ErrorDetail, device: DeviceConfig, resolved: Resolved, templates: readonly TemplateConfig[]): ErrorDetail {
+  const m = /^(devices\[\d+\])\.groups\[(\d+)\](.*)$/.exec(e.path);
+  const origin = m && resolved.groups[Number(m[2])];
+  if (!m || !origin) return e;
+  if (origin.templateGroup === undefined) return { path: `${m[1]}.groups[${origin.group}]${m[3]}`, message: e.message };
+  const t = templates.findIndex((x) => x.name === device.template?.name);
+  const tag = /^\.tags\[(\d+)\]\.?(\w*)(.*)$/.exec(m[3] as string);
+  const name = tag && resolved.device.groups[Number(m[2])]?.tags[Number(tag[1])]?.name;
+  const override = name ? device.template?.overrides?.[name] : undefined;
+  if (tag && override && tag[2] && tag[2] in override) return { path: `${m[1]}.template.overrides.${name}.${tag[2]}${tag[3]}`, message: e.message };
+  return { path: `templates[${t}].groups[${origin.templateGroup}]${m[3]}`, message: e.message };
 }
 
 /** Each tag's pipeline must build, and its formulas may name only tags of the same device; `outputTypes` gets what each publishes. */
@@ -167,28 +261,33 @@ function analyticsErrors(device: DeviceConfig, at: string, tags: { tag: TagConfi
 
 const arrayOr = (v: unknown) => (Array.isArray(v) ? v : []);
 
-/** True when the document's skeleton (northbound, devices, groups, tags) has the shapes semanticErrors walks. */
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** True when groups (of a device or a template) have the shapes the checks walk. */
+const checkableGroups = (groups: unknown) =>
+  arrayOr(groups).every(
+    (g: unknown) =>
+      isObject(g) &&
+      typeof g.name === 'string' &&
+      Array.isArray(g.tags) &&
+      g.tags.every(
+        (t: unknown) => isObject(t) && typeof t.name === 'string' && typeof t.type === 'string' && Array.isArray(t.steps) && Array.isArray(t.aggregates),
+      ),
+  );
+
+/** True when the document's skeleton (northbound, templates, devices, groups, tags) has the shapes semanticErrors walks. */
 function isCheckable(doc: Record<string, unknown>): boolean {
-  const nb = doc.northbound as Record<string, unknown> | undefined;
-  if (!nb || typeof nb !== 'object' || !Array.isArray(doc.devices) || !Array.isArray(doc.simulators)) return false;
+  if (!isObject(doc.northbound) || !Array.isArray(doc.devices) || !Array.isArray(doc.simulators) || !Array.isArray(doc.templates)) return false;
+  const owner = (x: unknown) =>
+    isObject(x) &&
+    typeof x.name === 'string' &&
+    typeof x.protocol === 'string' &&
+    isObject(x.connection) &&
+    Array.isArray(x.groups) &&
+    checkableGroups(x.groups);
   return (
-    doc.devices.every((d: Record<string, unknown>) => {
-      if (!d || typeof d !== 'object' || typeof d.name !== 'string' || typeof d.protocol !== 'string') return false;
-      if (!d.connection || typeof d.connection !== 'object') return false;
-      return arrayOr(d.groups).every(
-        (g: Record<string, unknown>) =>
-          g &&
-          typeof g === 'object' &&
-          typeof g.name === 'string' &&
-          Array.isArray(g.tags) &&
-          g.tags.every(
-            (t: Record<string, unknown>) =>
-              t && typeof t === 'object' && typeof t.name === 'string' && typeof t.type === 'string' && Array.isArray(t.steps) && Array.isArray(t.aggregates),
-          ),
-      );
-    }) &&
-    Array.isArray(doc.devices) &&
-    doc.devices.every((d: Record<string, unknown>) => Array.isArray(d.groups))
+    doc.templates.every(owner) &&
+    doc.devices.every((d: unknown) => owner(d) && (!(d as Record<string, unknown>).template || isObject((d as Record<string, unknown>).template)))
   );
 }
 
@@ -214,7 +313,10 @@ export function validateConfig(document: unknown, plugins: Record<string, Driver
   const details = schemaErrors(ConfigSchema, doc);
   // Semantic checks run on a schema-valid skeleton only, but tag-level schema errors
   // should not hide address errors elsewhere: check what has the right shape.
-  if (isCheckable(doc)) details.push(...semanticErrors(doc as Config, plugins, details.length === 0));
-  if (details.length > 0) throw new ConfigError(`invalid configuration: ${details.length} error(s)`, details);
-  return deepFreeze(doc as Config);
+  const semantic = isCheckable(doc) ? semanticErrors(doc as Config, plugins, details.length === 0) : undefined;
+  if (semantic) details.push(...semantic.details);
+  if (details.length > 0 || !semantic) throw new ConfigError(`invalid configuration: ${details.length} error(s)`, details);
+  const config = deepFreeze(doc as Config);
+  setRunningDevices(config, deepFreeze(semantic.devices));
+  return config;
 }

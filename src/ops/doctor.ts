@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import { loadConfigFile } from '../config/load.ts';
 import { ConfigRepository } from '../config/repository.ts';
 import type { Config } from '../config/schema.ts';
+import { runningDevices } from '../config/templates.ts';
 import { closeDatabase, DB_FILE, openDatabase, SCHEMA_VERSION } from '../database.ts';
 import { ConfigError } from '../errors.ts';
 import { explainBrokerError, tlsOptions } from '../sparkplug/broker-options.ts';
@@ -63,7 +64,7 @@ function nodeCheck(): Check {
 }
 
 function nativeChecks(config: Config | undefined): Check[] {
-  const needsSerial = config?.devices.some((d) => d.enabled && d.connection.transport === 'rtu') ?? false;
+  const needsSerial = (config ? runningDevices(config) : []).some((d) => d.enabled && d.connection.transport === 'rtu') ?? false;
   const load = (name: string, mod: string, needed: boolean, use: string, fix: string): Check => {
     try {
       require(mod);
@@ -161,7 +162,7 @@ async function portChecks(config: Config, dataDir: string): Promise<Check[]> {
 }
 
 function serialChecks(config: Config): Check[] {
-  return config.devices
+  return runningDevices(config)
     .filter((d) => d.enabled && d.connection.transport === 'rtu')
     .map((d) => {
       const port = String(d.connection.serialPort);
@@ -208,7 +209,7 @@ async function networkChecks(config: Config): Promise<Check[]> {
       return { name, status: 'fail', detail: reason, fix: 'correct the broker settings (address, tls.ca, client certificate) or the broker' };
     }
   });
-  const devices = config.devices
+  const devices = runningDevices(config)
     .filter((d) => d.enabled)
     .flatMap((d) => {
       const at = endpointOf(d.connection);

@@ -62,6 +62,19 @@ export interface MetricOut {
   isHistorical?: boolean;
   /** Set when the Quality property must be sent (not good, or good again after not good). */
   quality?: Quality;
+  /** Static metadata, sent in births (Ignition reads engUnit, documentation… as tag properties). */
+  properties?: Readonly<Record<string, PropertyValue>>;
+}
+
+export type PropertyValue = string | number | boolean;
+
+/** A Sparkplug PropertyValue: whole numbers as Int32 or Int64, others as Double. */
+function toPropertyValue(value: PropertyValue): ProtoMetric {
+  if (typeof value === 'string') return { type: SparkplugType.String, stringValue: value };
+  if (typeof value === 'boolean') return { type: SparkplugType.Boolean, booleanValue: value };
+  if (!Number.isInteger(value)) return { type: SparkplugType.Double, doubleValue: value };
+  if (value >= -(2 ** 31) && value < 2 ** 31) return { type: SparkplugType.Int32, intValue: value >>> 0 };
+  return { type: SparkplugType.Int64, longValue: LongImpl.fromNumber(value) };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the protobufjs message object is untyped here
@@ -116,9 +129,17 @@ function toProto(metric: MetricOut): ProtoMetric {
   if (metric.isHistorical) m.isHistorical = true;
   if (metric.value === null) m.isNull = true;
   else setValue(m, metric.datatype, metric.value);
-  if (metric.quality !== undefined) {
-    m.properties = { keys: ['Quality'], values: [{ type: SparkplugType.Int32, intValue: QUALITY_CODE[metric.quality] }] };
+  const keys: string[] = [];
+  const values: ProtoMetric[] = [];
+  for (const [key, value] of Object.entries(metric.properties ?? {})) {
+    keys.push(key);
+    values.push(toPropertyValue(value));
   }
+  if (metric.quality !== undefined) {
+    keys.push('Quality');
+    values.push({ type: SparkplugType.Int32, intValue: QUALITY_CODE[metric.quality] });
+  }
+  if (keys.length > 0) m.properties = { keys, values };
   return m;
 }
 

@@ -16,12 +16,13 @@ import { Backoff } from '../../drivers/backoff.ts';
 import type { DataType, Quality, TagValue } from '../../drivers/contract.ts';
 import type { Clock } from '../clock.ts';
 import type { BrokerConfig, NorthboundConfig } from '../config/schema.ts';
+import { DEVICE_PROPERTY_PREFIX } from '../config/templates.ts';
 import type { TagUpdate } from '../events.ts';
 import type { LiveValues } from '../live-values.ts';
 import { redactUrl } from '../log.ts';
 import type { StoreStats, ValueStore } from '../store/store.ts';
 import { explainBrokerError, tlsOptions } from './broker-options.ts';
-import { encodePayload, type MetricOut, SPARKPLUG_TYPE_OF, SparkplugType } from './codec.ts';
+import { encodePayload, type MetricOut, type PropertyValue, SPARKPLUG_TYPE_OF, SparkplugType } from './codec.ts';
 import { type CommandMetric, decodeCommand, MalformedPayloadError } from './command-decoder.ts';
 import { commandValue } from './command-values.ts';
 import { DeliveryProof } from './delivery-proof.ts';
@@ -52,13 +53,16 @@ export interface BdSeqStore {
 
 export interface DeviceModel {
   name: string;
-  tags: { name: string; type: DataType }[];
+  tags: { name: string; type: DataType; properties?: Readonly<Record<string, PropertyValue>> }[];
+  /** Static device metadata, published in the DBIRTH as `Properties/<key>` metrics. */
+  properties?: Readonly<Record<string, PropertyValue>>;
 }
 
 interface MetricInfo {
   name: string;
   alias: number;
   datatype: number;
+  properties?: Readonly<Record<string, PropertyValue>>;
 }
 
 export type SessionState = 'stopped' | 'connecting' | 'subscribing' | 'waiting-for-host' | 'online' | 'disconnected';
@@ -121,6 +125,7 @@ export class EdgeNode {
   private proofTimer: unknown;
   private readonly proof = new DeliveryProof();
   private readonly metrics = new Map<string, Map<string, MetricInfo>>();
+  private readonly deviceProperties = new Map<string, Readonly<Record<string, PropertyValue>>>();
   private nextAlias = 1;
   /** Devices that are up (connected and read once): they get a DBIRTH. */
   private readonly liveDevices = new Set<string>();
@@ -156,8 +161,10 @@ export class EdgeNode {
   setDevice(device: DeviceModel): void {
     this.deviceDown(device.name);
     const byName = new Map<string, MetricInfo>();
-    for (const tag of device.tags) byName.set(tag.name, { name: tag.name, alias: this.nextAlias++, datatype: SPARKPLUG_TYPE_OF[tag.type] });
+    for (const tag of device.tags)
+      byName.set(tag.name, { name: tag.name, alias: this.nextAlias++, datatype: SPARKPLUG_TYPE_OF[tag.type], properties: tag.properties });
     this.metrics.set(device.name, byName);
+    this.deviceProperties.set(device.name, device.properties ?? {});
     for (const key of this.lastQuality.keys()) if (key.startsWith(`${device.name}\0`)) this.lastQuality.delete(key);
   }
 
@@ -165,6 +172,7 @@ export class EdgeNode {
   removeDevice(device: string): void {
     this.setDevice({ name: device, tags: [] });
     this.metrics.delete(device);
+    this.deviceProperties.delete(device);
   }
 
   start(): void {
@@ -477,7 +485,12 @@ export class EdgeNode {
         datatype: info.datatype,
         value: current?.value ?? null,
         quality: quality === 'good' ? undefined : quality,
+        properties: info.properties,
       });
+    }
+    for (const [key, value] of Object.entries(this.deviceProperties.get(device) ?? {})) {
+      const datatype = typeof value === 'string' ? SparkplugType.String : typeof value === 'boolean' ? SparkplugType.Boolean : SparkplugType.Double;
+      metrics.push({ name: `${DEVICE_PROPERTY_PREFIX}${key}`, timestamp: now, datatype, value });
     }
     if (this.publishDevice('DBIRTH', device, metrics)) this.bornDevices.add(device);
   }
