@@ -11,7 +11,17 @@ import YAML from 'yaml';
 import { DATA_TYPES } from '../../drivers/contract.ts';
 import { driverPlugins } from '../../drivers/registry.ts';
 import { parseYaml } from '../config/load.ts';
-import { type Config, type DeviceConfig, DeviceSchema, type GroupConfig, GroupSchema, NorthboundSchema, type TagConfig, TagSchema } from '../config/schema.ts';
+import {
+  type Config,
+  type DeviceConfig,
+  DeviceSchema,
+  type GroupConfig,
+  GroupSchema,
+  NorthboundSchema,
+  type TagConfig,
+  TagSchema,
+  TemplateSchema,
+} from '../config/schema.ts';
 import { keepDeviceSecrets, withoutSecrets } from '../config/secrets.ts';
 import { type PathMap, under, underList } from '../config/service.ts';
 import { runningDevices } from '../config/templates.ts';
@@ -19,9 +29,10 @@ import { validateConfig } from '../config/validate.ts';
 import { ConfigError, PlexusError } from '../errors.ts';
 import type { Gateway } from '../gateway.ts';
 import { auditName, type Principal } from './roles.ts';
+import { templateRoutes } from './template-routes.ts';
 import { requestValidator } from './validation.ts';
 
-const DryRun = Type.Object(
+export const DryRun = Type.Object(
   { dryRun: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description: 'true: validate and report, change nothing' })) },
   { additionalProperties: false },
 );
@@ -68,8 +79,15 @@ function routes(app: FastifyInstance, gateway: Gateway): void {
   };
   const groupIndex = (device: DeviceConfig, name: string) => {
     const i = device.groups.findIndex((g) => g.name === name);
-    if (i < 0) throw new PlexusError('PLX_NOT_FOUND', `device "${device.name}" has no group "${name}"`, 404);
-    return i;
+    if (i >= 0) return i;
+    const template = device.template && service.current.templates.find((t) => t.name === device.template?.name);
+    if (template?.groups.some((g) => g.name === name))
+      throw new PlexusError(
+        'PLX_NOT_FOUND',
+        `group "${name}" of device "${device.name}" comes from template "${template.name}": change the template, or override a tag in the device's template.overrides`,
+        404,
+      );
+    throw new PlexusError('PLX_NOT_FOUND', `device "${device.name}" has no group "${name}"`, 404);
   };
   /** The device and group being edited in a draft, with the path of the group. */
   const inGroup = (draft: Config, p: GroupParams) => {
@@ -94,6 +112,7 @@ function routes(app: FastifyInstance, gateway: Gateway): void {
     );
   };
   const current = () => service.current;
+  templateRoutes(app, { change, current, deviceIndex });
   const deviceOut = (config: Readonly<Config>, name: string) => withoutSecrets(config.devices[deviceIndex(config, name)]);
 
   app.get('/api/v1/config', async () => withoutSecrets(current()));
@@ -121,6 +140,7 @@ function routes(app: FastifyInstance, gateway: Gateway): void {
     device: DeviceSchema,
     group: GroupSchema,
     tag: TagSchema,
+    template: TemplateSchema,
     northbound: NorthboundSchema,
     dataTypes: DATA_TYPES,
     protocols: Object.fromEntries(Object.entries(driverPlugins).map(([name, p]) => [name, { connection: p.connectionSchema, subscribes: !!p.subscribes }])),

@@ -45,12 +45,12 @@ export interface ConfigChanges {
 }
 
 export function diffConfig(prev: Readonly<Config>, next: Readonly<Config>): ConfigChanges {
-  // Devices as they run: a template change restarts every device made from it.
+  // Devices as they run: a template change restarts every device made from it; a detach (same tags) none.
   const enabled = (c: Readonly<Config>) =>
     new Map(
       runningDevices(c)
         .filter((d) => d.enabled)
-        .map((d) => [d.name, JSON.stringify(d)]),
+        .map((d) => [d.name, JSON.stringify({ ...d, template: undefined })]),
     );
   const before = enabled(prev);
   const after = enabled(next);

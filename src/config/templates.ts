@@ -131,15 +131,17 @@ export function detachDevice(config: Readonly<Config>, name: string): DeviceConf
   return structuredClone(rest) as DeviceConfig;
 }
 
-/** A template with a device's groups and tags, as they run; its connection settings besides the address are kept as defaults. */
+/**
+ * A template with a device's groups and tags, as they run. Its connection settings become the template's defaults,
+ * except those of one device: address, unit, serial port, rack and slot, and the OPC UA identity (it holds secrets).
+ */
 export function templateFromDevice(device: DeviceConfig, name: string, description?: string): TemplateConfig {
-  const { host: _h, port: _p, unitId: _u, endpointUrl: _e, path: _path, rack: _r, slot: _s, ...defaults } = device.connection;
+  const { host: _h, port: _p, unitId: _u, serialPort: _sp, endpointUrl: _e, identity: _i, rack: _r, slot: _s, ...defaults } = device.connection;
   return structuredClone({
     name,
     protocol: device.protocol,
     ...(description ? { description } : {}),
-    connection: Object.fromEntries(Object.entries(defaults).filter(([k]) => !/password|passphrase|secret/i.test(k))),
-    ...(device.properties ? { properties: device.properties } : {}),
+    connection: defaults,
     groups: device.groups,
   }) as TemplateConfig;
 }

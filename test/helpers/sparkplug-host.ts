@@ -18,6 +18,8 @@ export interface HostMetric {
   isHistorical?: boolean;
   isNull?: boolean;
   quality?: number;
+  /** The metric's properties (metadata in births), Quality included. */
+  properties?: Record<string, unknown>;
 }
 
 export interface HostMessage {
@@ -94,6 +96,11 @@ export class SparkplugHost {
         isHistorical: m.isHistorical as boolean | undefined,
         isNull: m.isNull as boolean | undefined,
         quality: (m.properties as Record<string, { value: unknown }> | undefined)?.Quality?.value as number | undefined,
+        properties:
+          m.properties &&
+          Object.fromEntries(
+            Object.entries(m.properties as Record<string, { value: unknown; type: string }>).map(([k, p]) => [k, toPlain(p.value, p.type === 'Int64')]),
+          ),
       })),
     };
     this.messages.push(message);
