@@ -52,15 +52,18 @@ export interface Resolved {
 
 /** The device as it runs: its template's groups (filled, overridden) then its own. Problems have paths in the configuration. */
 export function resolveDevice(device: DeviceConfig, at: string, templates: readonly TemplateConfig[]): Resolved {
-  const own = device.groups.map((_, g) => ({ group: g }));
-  if (!device.template) return { device, groups: own, problems: [] };
+  if (!device.template) return { device, groups: device.groups.map((_, g) => ({ group: g })), problems: [] };
   const problems: ErrorDetail[] = [];
   const link = device.template;
   const t = templates.findIndex((x) => x.name === link.name);
   const template = templates[t];
   if (!template) {
     const known = templates.map((x) => x.name).join(', ') || 'none';
-    return { device, groups: own, problems: [{ path: `${at}.template.name`, message: `there is no template "${link.name}" (templates: ${known})` }] };
+    return {
+      device,
+      groups: device.groups.map((_, g) => ({ group: g })),
+      problems: [{ path: `${at}.template.name`, message: `there is no template "${link.name}" (templates: ${known})` }],
+    };
   }
   if (template.protocol !== device.protocol)
     problems.push({ path: `${at}.protocol`, message: `is ${device.protocol}, but template "${template.name}" is for ${template.protocol} devices` });
@@ -72,12 +75,14 @@ export function resolveDevice(device: DeviceConfig, at: string, templates: reado
   const templateTags = new Set(template.groups.flatMap((g) => g.tags.map((tag) => tag.name)));
   for (const name of Object.keys(overrides))
     if (!templateTags.has(name)) problems.push({ path: `${at}.template.overrides.${name}`, message: `template "${template.name}" has no tag "${name}"` });
+  const own: TagOrigin[] = [];
   for (const [g, group] of device.groups.entries())
     if (template.groups.some((x) => x.name === group.name))
       problems.push({
         path: `${at}.groups[${g}].name`,
         message: `template "${template.name}" has a group "${group.name}" already: name the device's own group differently`,
       });
+    else own.push({ group: g });
 
   const groups: GroupConfig[] = template.groups.map((group, g) => ({
     ...group,
@@ -98,7 +103,7 @@ export function resolveDevice(device: DeviceConfig, at: string, templates: reado
     device: {
       ...device,
       connection: { ...template.connection, ...device.connection },
-      groups: [...groups, ...device.groups],
+      groups: [...groups, ...own.map((o) => device.groups[o.group] as GroupConfig)],
       ...(properties ? { properties } : {}),
     },
     groups: [...template.groups.map((_, g) => ({ templateGroup: g, group: g })), ...own],

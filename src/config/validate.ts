@@ -67,7 +67,7 @@ function semanticErrors(config: Config, plugins: Record<string, DriverPlugin>, s
       const key = `${mapped.path}\0${mapped.message}`;
       if (reported.has(key)) continue;
       reported.add(key);
-      details.push(mapped.path === e.path ? e : { path: mapped.path, message: `${mapped.message} (device "${device.name}")` });
+      details.push(mapped.path.startsWith('templates[') ? { path: mapped.path, message: `${mapped.message} (device "${device.name}")` } : mapped);
     }
     return resolved.device;
   });
