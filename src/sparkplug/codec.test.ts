@@ -27,3 +27,22 @@ describe('Sparkplug encoding of the newer tag types', () => {
     assert.deepEqual([...(of('raw').value as Uint8Array)], [0xde, 0xad, 0xbe, 0xef]);
   });
 });
+
+describe('Sparkplug metric properties', () => {
+  it('encodes metadata with its types, and Quality after it', () => {
+    const at = Date.parse('2026-11-22T08:00:00Z');
+    const properties = { engUnit: 'kWh', engHigh: 1000, ratio: 0.5, big: 2 ** 40, negative: -3, calibrated: true };
+    const payload = encodePayload(at, [{ name: 'Energy', timestamp: at, datatype: SPARKPLUG_TYPE_OF.float64, value: 1.5, properties, quality: 'stale' }]);
+    const decoded = sparkplug.decodePayload(payload).metrics[0].properties as Record<string, { type: string; value: unknown }>;
+    const plain = Object.fromEntries(Object.entries(decoded).map(([k, p]) => [k, [p.type, typeof p.value === 'object' ? Number(p.value) : p.value]]));
+    assert.deepEqual(plain, {
+      engUnit: ['String', 'kWh'],
+      engHigh: ['Int32', 1000],
+      ratio: ['Double', 0.5],
+      big: ['Int64', 2 ** 40],
+      negative: ['Int32', -3],
+      calibrated: ['Boolean', true],
+      Quality: ['Int32', 500],
+    });
+  });
+});
