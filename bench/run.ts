@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME…]`: runs the benchmarks (all by default) and prints their figures.
- * Names: pipeline, analytics, modbus, sparkplug, store, writes, opcua, s7, footprint.
+ * Names: pipeline, analytics, modbus, sparkplug, store, writes, opcua, s7, footprint, templates.
  */
 import { benchAnalytics } from './analytics.ts';
 import { benchFootprint } from './footprint.ts';
@@ -10,6 +10,7 @@ import { benchOpcua } from './opcua.ts';
 import { benchPipeline } from './pipeline.ts';
 import { benchS7 } from './s7.ts';
 import { benchStore } from './store.ts';
+import { benchTemplates } from './templates.ts';
 import { benchWrites } from './writes.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
@@ -22,6 +23,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   opcua: benchOpcua,
   s7: benchS7,
   footprint: benchFootprint,
+  templates: benchTemplates,
 };
 
 const chosen = process.argv.slice(2);
