@@ -31,7 +31,7 @@ const USAGE = `Usage:
   plexus start [--config FILE] [--data-dir DIR]   run the gateway (imports FILE when it changed since
                                                   its last import; otherwise runs the stored config,
                                                   including changes made in the UI)
-  plexus simulate modbus|opcua [--config FILE] [--host H] [--port N] [--data-dir DIR]
+  plexus simulate modbus|opcua|s7 [--config FILE] [--host H] [--port N] [--data-dir DIR]
                                                   run a bundled device simulator
   plexus validate FILE                            check a configuration file and list every error
   plexus token create NAME [--role viewer|operator|admin] [--data-dir DIR]

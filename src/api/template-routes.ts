@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type Config, type DeviceConfig, type PropertiesSchema, type TemplateConfig, TemplateSchema } from '../config/schema.ts';
 import { withoutSecrets } from '../config/secrets.ts';
 import { type ChangeResult, type PathMap, under } from '../config/service.ts';
+import { loadTemplateLibrary } from '../config/template-library.ts';
 import { detachDevice, runningDevices, templateFromDevice, templateUsers } from '../config/templates.ts';
 import { PlexusError } from '../errors.ts';
 import { DryRun } from './config-routes.ts';
@@ -96,7 +97,7 @@ export function templateRoutes(app: FastifyInstance, tools: RouteTools): void {
 
   app.get<{ Params: TemplateParams }>('/api/v1/config/templates/:name', async (req) => templateOut(current(), req.params.name));
 
-  app.get('/api/v1/config/template-library', async () => (await import('../config/template-library.ts')).loadTemplateLibrary());
+  app.get('/api/v1/config/template-library', async () => loadTemplateLibrary());
 
   app.post<{ Body: TemplateConfig; Querystring: { dryRun?: string } }>(
     '/api/v1/config/templates',
