@@ -116,6 +116,7 @@ export const TemplateSchema = Type.Object(
     }),
     properties: Type.Optional(PropertiesSchema),
     groups: Type.Array(GroupSchema, { default: [] }),
+    oee: Type.Optional(OeeSchema),
   },
   { additionalProperties: false },
 );

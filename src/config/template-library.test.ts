@@ -56,6 +56,7 @@ describe('the template library', () => {
       const device = resolved(template(name), { connection: Object.fromEntries(address.map((key) => [key, original.connection[key]])) });
       assert.deepEqual(device?.connection, original.connection, name);
       assert.deepEqual(withoutDescriptions(device?.groups ?? []), withoutDescriptions(original.groups), name);
+      assert.deepEqual(device?.oee, original.oee, `${name}: the OEE block`);
     }
   });
 

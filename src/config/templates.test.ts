@@ -112,6 +112,28 @@ describe('device templates', () => {
     ]);
   });
 
+  it("gives devices the template's OEE block unless they have their own, and checks it once, at the template", () => {
+    const oee = { state: { tag: 'State', running: [1] }, goodCount: { tag: 'Good' }, idealRatePerMin: 10 };
+    const line = { name: 'L', protocol: 'modbus', groups: [{ name: 'g', tags: [{ name: 'S', address: 'HR0', type: 'uint16' }] }], oee };
+    assert.deepEqual(errors([{ name: 'A', protocol: 'modbus', connection: { host: 'h' }, template: { name: 'L' } }], [line]), [
+      'templates[0].oee.state.tag: "State" is not a tag of this device',
+      'templates[0].oee.goodCount.tag: "Good" is not a tag of this device',
+      'templates[0].oee.totalCount: is required (or badCount)',
+    ]);
+    const good = { ...line, oee: { ...oee, state: { tag: 'S', running: [1] }, goodCount: { tag: 'S' }, totalCount: { tag: 'S' } } };
+    const own = { ...good.oee, idealRatePerMin: 99 };
+    const [a, b] = runningDevices(
+      config(
+        [
+          { name: 'A', protocol: 'modbus', connection: { host: 'h' }, template: { name: 'L' } },
+          { name: 'B', protocol: 'modbus', connection: { host: 'h' }, template: { name: 'L' }, oee: own },
+        ],
+        [good],
+      ),
+    );
+    assert.deepEqual([a?.oee?.idealRatePerMin, b?.oee?.idealRatePerMin], [10, 99]);
+  });
+
   it('detaches a device with the tags it runs, and makes a template of a device without its address', () => {
     const c = config([{ name: 'D1', protocol: 'modbus', connection: { host: 'h', unitId: 3 }, template: { name: 'Drive' } }]);
     const detached = detachDevice(c, 'D1');

@@ -105,6 +105,8 @@ export function resolveDevice(device: DeviceConfig, at: string, templates: reado
       connection: { ...template.connection, ...device.connection },
       groups: [...groups, ...own.map((o) => device.groups[o.group] as GroupConfig)],
       ...(properties ? { properties } : {}),
+      // The device's own OEE block, or its template's.
+      ...(device.oee || template.oee ? { oee: device.oee ?? template.oee } : {}),
     },
     groups: [...template.groups.map((_, g) => ({ templateGroup: g, group: g })), ...own],
     problems,

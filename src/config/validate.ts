@@ -165,6 +165,7 @@ function protocolErrors(
 function templateErrors(template: TemplateConfig, at: string, plugins: Record<string, DriverPlugin>, schemaValid: boolean): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const tags = groupsErrors(details, template.groups, at, `template "${template.name}"`, schemaValid);
+  if (schemaValid) details.push(...analyticsErrors(template, at, tags.list, tags.outputTypes));
   const plugin = plugins[template.protocol];
   if (!plugin) {
     details.push({ path: `${at}.protocol`, message: `unknown protocol "${template.protocol}"; known: ${Object.keys(plugins).join(', ')}` });
@@ -192,11 +193,13 @@ function templateErrors(template: TemplateConfig, at: string, plugins: Record<st
  * template tag, or the template's tag.
  */
 function pointAtSource(e: ErrorDetail, device: DeviceConfig, resolved: Resolved, templates: readonly TemplateConfig[]): ErrorDetail {
+  const t = templates.findIndex((x) => x.name === device.template?.name);
+  const oee = /^devices\[\d+\]\.oee(.*)$/.exec(e.path);
+  if (oee && !device.oee && resolved.device.oee) return { path: `templates[${t}].oee${oee[1]}`, message: e.message };
   const m = /^(devices\[\d+\])\.groups\[(\d+)\](.*)$/.exec(e.path);
   const origin = m && resolved.groups[Number(m[2])];
   if (!m || !origin) return e;
   if (origin.templateGroup === undefined) return { path: `${m[1]}.groups[${origin.group}]${m[3]}`, message: e.message };
-  const t = templates.findIndex((x) => x.name === device.template?.name);
   const tag = /^\.tags\[(\d+)\]\.?(\w*)(.*)$/.exec(m[3] as string);
   const name = tag && resolved.device.groups[Number(m[2])]?.tags[Number(tag[1])]?.name;
   const override = name ? device.template?.overrides?.[name] : undefined;
@@ -232,7 +235,12 @@ function pipelineErrors(tags: { tag: TagConfig; path: string }[], names: Map<str
  * Metrics derived from tags (aggregates, anomaly alarms) may not take the name of a
  * tag or of each other, and the device's OEE block must fit its tags.
  */
-function analyticsErrors(device: DeviceConfig, at: string, tags: { tag: TagConfig; path: string }[], outputTypes: Map<string, DataType>): ErrorDetail[] {
+function analyticsErrors(
+  device: Pick<DeviceConfig, 'groups' | 'oee'>,
+  at: string,
+  tags: { tag: TagConfig; path: string }[],
+  outputTypes: Map<string, DataType>,
+): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   const taken = new Map<string, string>(tags.map(({ tag, path }) => [tag.name, path]));
   const intervalOf = new Map(device.groups.flatMap((g) => g.tags.map((t) => [t.name, g.intervalMs] as const)));
