@@ -7,7 +7,9 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { driverPlugins } from '../../drivers/registry.ts';
 import { type Config, type DeviceConfig, type PropertiesSchema, type TemplateConfig, TemplateSchema } from '../config/schema.ts';
+import { schemaErrors } from '../config/schema-errors.ts';
 import { withoutSecrets } from '../config/secrets.ts';
 import { type ChangeResult, type PathMap, under } from '../config/service.ts';
 import { loadTemplateLibrary } from '../config/template-library.ts';
@@ -154,7 +156,11 @@ export function templateRoutes(app: FastifyInstance, tools: RouteTools): void {
       const d = deviceIndex(draft, name);
       const running = runningDevices(current()).find((x) => x.name === name) as DeviceConfig;
       paths(under(`templates[${draft.templates.length}]`));
-      draft.templates.push(templateFromDevice(running, req.body.name, req.body.description));
+      // The protocol's defaults, filled into an empty connection (the missing address is no concern here).
+      const defaults: Record<string, unknown> = {};
+      const plugin = driverPlugins[running.protocol];
+      if (plugin) schemaErrors(plugin.connectionSchema, defaults);
+      draft.templates.push(templateFromDevice(running, req.body.name, req.body.description, defaults));
       if (attach) {
         const device = draft.devices[d] as DeviceConfig;
         draft.devices[d] = { ...device, template: { name: req.body.name }, groups: [] };

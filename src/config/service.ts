@@ -44,13 +44,20 @@ export interface ConfigChanges {
   restartRequired: string[];
 }
 
+/** JSON with object keys sorted: the same settings in another order (a template's defaults merged in) are the same. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 export function diffConfig(prev: Readonly<Config>, next: Readonly<Config>): ConfigChanges {
   // Devices as they run: a template change restarts every device made from it; a detach (same tags) none.
   const enabled = (c: Readonly<Config>) =>
     new Map(
       runningDevices(c)
         .filter((d) => d.enabled)
-        .map((d) => [d.name, JSON.stringify({ ...d, template: undefined })]),
+        .map((d) => [d.name, canonicalJson({ ...d, template: undefined })]),
     );
   const before = enabled(prev);
   const after = enabled(next);

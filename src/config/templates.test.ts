@@ -142,10 +142,13 @@ describe('device templates', () => {
       detached?.groups[0]?.tags.map((t) => t.address),
       ['HR100', 'HR102', 'HR99'],
     );
-    const t = templateFromDevice(detached as NonNullable<typeof detached>, 'Copy');
-    assert.equal(t.connection.host, undefined);
-    assert.equal(t.connection.unitId, undefined);
-    assert.equal(t.connection.byteOrder, 'CDAB');
+    const t = templateFromDevice(detached as NonNullable<typeof detached>, 'Copy', undefined, { byteOrder: 'ABCD', timeoutMs: 1000, retries: 0 });
+    assert.deepEqual(
+      t.connection,
+      Object.fromEntries(Object.entries(detached?.connection ?? {}).filter(([k]) => !['host', 'port', 'unitId', 'retries'].includes(k))),
+    );
+    assert.equal(t.connection.byteOrder, 'CDAB', 'a setting unlike the default stays');
+    assert.equal(t.connection.timeoutMs, 300);
     assert.deepEqual(
       runningDevices(config([{ name: 'D2', protocol: 'modbus', connection: { host: 'h2' }, template: { name: 'Copy' } }], [t]))[0]?.groups,
       detached?.groups,

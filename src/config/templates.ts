@@ -140,15 +140,16 @@ export function detachDevice(config: Readonly<Config>, name: string): DeviceConf
 
 /**
  * A template with a device's groups and tags, as they run. Its connection settings become the template's defaults,
- * except those of one device: address, unit, serial port, rack and slot, and the OPC UA identity (it holds secrets).
+ * except those of one device (address, unit, serial port, rack and slot, and the OPC UA identity, which holds
+ * secrets) and those equal to the protocol's own defaults (`protocolDefaults`).
  */
-export function templateFromDevice(device: DeviceConfig, name: string, description?: string): TemplateConfig {
-  const { host: _h, port: _p, unitId: _u, serialPort: _sp, endpointUrl: _e, identity: _i, rack: _r, slot: _s, ...defaults } = device.connection;
+export function templateFromDevice(device: DeviceConfig, name: string, description?: string, protocolDefaults: Record<string, unknown> = {}): TemplateConfig {
+  const { host: _h, port: _p, unitId: _u, serialPort: _sp, endpointUrl: _e, identity: _i, rack: _r, slot: _s, ...settings } = device.connection;
   return structuredClone({
     name,
     protocol: device.protocol,
     ...(description ? { description } : {}),
-    connection: defaults,
+    connection: Object.fromEntries(Object.entries(settings).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(protocolDefaults[k]))),
     groups: device.groups,
   }) as TemplateConfig;
 }

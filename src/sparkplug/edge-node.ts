@@ -28,6 +28,7 @@ import { commandValue } from './command-values.ts';
 import { DeliveryProof } from './delivery-proof.ts';
 import { deviceTopic, NAMESPACE, nodeTopic, stateTopic } from './topics.ts';
 
+/** Where RabbitMQ's MQTT plugin (mqtt.sparkplug = true) hands out retained messages: the namespace's dot made a level. */
 const RABBITMQ_NAMESPACE = 'spBv1/0/';
 /** How long a session must have lasted for the next reconnection to start again at the shortest delay. */
 const STABLE_SESSION_MS = 10_000;
@@ -580,7 +581,6 @@ export class EdgeNode {
   }
 
   private onMessage(client: MqttClient, received: string, payload: Buffer): void {
-    // RabbitMQ's MQTT plugin with mqtt.sparkplug = true hands out retained messages under spBv1/0/… (the dot made a level).
     const topic = received.startsWith(RABBITMQ_NAMESPACE) ? `${NAMESPACE}/${received.slice(RABBITMQ_NAMESPACE.length)}` : received;
     const { groupId, edgeNodeId, primaryHostId } = this.opts.config;
     if (primaryHostId && topic === stateTopic(primaryHostId)) {

@@ -20,6 +20,7 @@ import { CertificatesPage, DeviceEditPage, DevicesPage } from './pages/devices/i
 import { LoginPage } from './pages/login.tsx';
 import { SettingsPage } from './pages/settings.tsx';
 import { SetupPage } from './pages/setup.tsx';
+import { TemplateEditPage, TemplatesPage } from './pages/templates/templates.tsx';
 import { UsersPage } from './pages/users.tsx';
 import { ValuesPage } from './pages/values.tsx';
 
@@ -95,6 +96,7 @@ const NAV: { path: string; label: string; role?: 'admin' }[] = [
   { path: '', label: 'Dashboard' },
   { path: 'values', label: 'Values' },
   { path: 'devices', label: 'Devices' },
+  { path: 'templates', label: 'Templates' },
   { path: 'audit', label: 'Audit' },
   { path: 'users', label: 'Users', role: 'admin' },
   { path: 'settings', label: 'Settings' },
@@ -196,6 +198,9 @@ function Page({ user, route }: { user: User; route: Route }) {
       return name === undefined ? <DevicesPage user={user} /> : <DeviceEditPage user={user} name={name} />;
     case 'certificates':
       return <CertificatesPage user={user} />;
+    case 'templates':
+      if (name === 'new') return <TemplateEditPage user={user} />;
+      return name === undefined ? <TemplatesPage user={user} /> : <TemplateEditPage user={user} name={name} />;
     case 'values':
       return <ValuesPage user={user} device={name} />;
     case 'audit':

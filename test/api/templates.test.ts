@@ -202,6 +202,7 @@ describe('device templates through the API', () => {
     assert.equal(stack.host.of('DDEATH', 'Meter-3').length, deaths);
     assert.equal(births('Meter-3').length, born);
 
+    const bornBefore = births('Meter-3').length;
     const made = await call('POST', '/api/v1/config/templates/from-device', { device: 'Meter-3', name: 'FromMeter3', attach: true });
     assert.equal(made.status, 201, made.text);
     assert.equal(made.json.connection.host, undefined, 'no device address in a template');
@@ -213,6 +214,11 @@ describe('device templates through the API', () => {
     );
     const device = (await call('GET', '/api/v1/config/devices/Meter-3')).json;
     assert.deepEqual([device.template, device.groups], [{ name: 'FromMeter3' }, []]);
+    // It runs the same tags and settings: a later rebirth of another device comes after any restart of this one would.
+    const b1 = births('Meter-1').length;
+    await call('PUT', '/api/v1/config/devices/Meter-1', { ...(await call('GET', '/api/v1/config/devices/Meter-1')).json, properties: { note: 'x' } });
+    await waitFor(() => births('Meter-1').length > b1, 'the DBIRTH of Meter-1 after its change');
+    assert.equal(births('Meter-3').length, bornBefore, 'attaching Meter-3 to the template made from it did not restart it');
   });
 
   it('exports templates and the devices made from them, and the export imports back unchanged', async () => {

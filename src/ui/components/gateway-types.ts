@@ -96,13 +96,30 @@ export interface GroupConfig {
   tags: TagConfig[];
   [k: string]: unknown;
 }
+/** Static metadata, published in the births. */
+export type Properties = Record<string, string | number | boolean>;
+
 export interface DeviceConfig {
   name: string;
   protocol: string;
   enabled: boolean;
   readOnly: boolean;
   connection: Record<string, unknown>;
+  /** Made from a template: its groups come first, with these parameters and per-tag overrides. */
+  template?: { name: string; parameters?: Record<string, string | number>; overrides?: Record<string, Partial<TagConfig>> };
   groups: GroupConfig[];
+  properties?: Properties;
+}
+
+export interface TemplateConfig {
+  name: string;
+  protocol: string;
+  description?: string;
+  parameters?: Record<string, string | number>;
+  connection: Record<string, unknown>;
+  properties?: Properties;
+  groups: GroupConfig[];
+  [k: string]: unknown;
 }
 
 export interface BrokerTls {

@@ -1,10 +1,10 @@
 /** The configuration API as these pages use it: shapes, paths and the schema (loaded once per page visit). */
 import { useEffect, useState } from 'preact/hooks';
 import { api, seg } from '../../api.ts';
-import type { DeviceConfig, GroupConfig, TagConfig, TagValue } from '../../components/gateway-types.ts';
+import type { DeviceConfig, GroupConfig, TagConfig, TagValue, TemplateConfig } from '../../components/gateway-types.ts';
 import type { JsonSchema } from './schema-fields.ts';
 
-export type { DeviceConfig, GroupConfig, TagConfig };
+export type { DeviceConfig, GroupConfig, TagConfig, TemplateConfig };
 
 export interface ProtocolSchema {
   connection: JsonSchema;
@@ -19,6 +19,7 @@ export interface ConfigSchema {
   device: JsonSchema;
   group: JsonSchema;
   tag: JsonSchema;
+  template: JsonSchema;
   dataTypes: string[];
   protocols: Record<string, ProtocolSchema>;
 }
@@ -65,6 +66,13 @@ export const paths = {
     const query = new URLSearchParams(Object.entries(q).flatMap(([k, v]) => (v === undefined || v === '' ? [] : [[k, String(v)]])));
     return `/api/v1/devices/${seg(d)}/browse?${query}`;
   },
+  resolved: (d: string) => `/api/v1/config/devices/${seg(d)}/resolved`,
+  detach: (d: string) => `/api/v1/config/devices/${seg(d)}/detach`,
+  templates: '/api/v1/config/templates',
+  template: (t: string, dryRun?: boolean) => `/api/v1/config/templates/${seg(t)}${dryRun === undefined ? '' : `?dryRun=${dryRun}`}`,
+  templateDevices: (t: string, dryRun: boolean) => `/api/v1/config/templates/${seg(t)}/devices?dryRun=${dryRun}`,
+  templateFromDevice: '/api/v1/config/templates/from-device',
+  templateLibrary: '/api/v1/config/template-library',
   runtime: '/api/v1/devices',
   schema: '/api/v1/config/schema',
   testConnection: '/api/v1/config/test-connection',

@@ -17,6 +17,7 @@ import { useApi } from '../../components/use-api.ts';
 import { type ConfigSchema, type ConnectionTestResult, type DeviceConfig, paths, useConfigSchema } from './config-api.ts';
 import { DeleteDeviceDialog } from './delete-device-dialog.tsx';
 import { DeviceState } from './device-state.tsx';
+import { SaveAsTemplateDialog, TemplateSection } from './device-template.tsx';
 import { detailsOf, placeDetails, unplacedError } from './error-paths.ts';
 import { GroupsSection } from './groups.tsx';
 import { ProblemBanner } from './problem-list.tsx';
@@ -26,8 +27,8 @@ import { described, FieldShell, SchemaFields, useDomId } from './schema-form.tsx
 import { useWarnUnsaved } from './use-unsaved.ts';
 import './devices.css';
 
-/** The settings the form edits; groups are edited by their own section and saved through their own routes. */
-type Settings = Omit<DeviceConfig, 'groups'>;
+/** The settings the form edits; groups and the template link are edited by their own sections. */
+type Settings = Omit<DeviceConfig, 'groups' | 'template'>;
 
 export function DeviceEditPage({ user, name }: { user: User; name?: string }) {
   const { schema, error: schemaError } = useConfigSchema();
@@ -83,7 +84,7 @@ function Failed({ title, error, what }: { title: string; error: unknown; what: s
 }
 
 function settingsOf(d: DeviceConfig): Settings {
-  const { groups: _groups, ...rest } = d;
+  const { groups: _groups, template: _template, ...rest } = d;
   return structuredClone(rest);
 }
 
@@ -114,6 +115,7 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
   const [saveError, setSaveError] = useState<unknown>();
   const [saved, setSaved] = useState<string>();
   const [deleting, setDeleting] = useState(false);
+  const [savingAsTemplate, setSavingAsTemplate] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
   const runtime = useApi<DeviceStatus[]>(isNew ? undefined : paths.runtime, 2000);
   const status = runtime.data?.find((s) => s.name === config?.name);
@@ -123,7 +125,7 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
   const protocol = schema.protocols[draft.protocol];
   const hints = PROTOCOL_HINTS[draft.protocol];
 
-  const deviceFields = useMemo(() => fieldsOf(schema.device, '', ['protocol', 'connection', 'groups']), [schema]);
+  const deviceFields = useMemo(() => fieldsOf(schema.device, '', ['protocol', 'connection', 'groups', 'template']), [schema]);
   const schemaConnectionFields = useMemo(() => (protocol ? fieldsOf(protocol.connection, 'connection') : []), [protocol]);
   const known = useMemo(
     () => new Set(['protocol', 'connection', ...allPaths(deviceFields), ...allPaths(schemaConnectionFields)]),
@@ -146,7 +148,7 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
 
   const dirty = JSON.stringify(draft) !== JSON.stringify(config ? settingsOf(config) : undefined);
   useWarnUnsaved(dirty && !isNew);
-  const body = (): DeviceConfig => ({ ...draft, name: draft.name.trim(), groups });
+  const body = (): DeviceConfig => ({ ...draft, name: draft.name.trim(), groups, ...(config?.template ? { template: config.template } : {}) });
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -271,6 +273,11 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
         }
       >
         {!isNew && admin && (
+          <button type="button" class="btn" onClick={() => setSavingAsTemplate(true)}>
+            Save as template
+          </button>
+        )}
+        {!isNew && admin && (
           <button type="button" class="btn dv-danger-text" onClick={() => setDeleting(true)}>
             Delete device
           </button>
@@ -356,8 +363,12 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
           </p>
         </section>
       ) : (
-        <GroupsSection device={config} schema={schema} user={user} status={status} onChanged={reload} />
+        <>
+          {config.template && <TemplateSection key={JSON.stringify(config.template)} device={config} user={user} onChanged={reload} />}
+          <GroupsSection device={config} schema={schema} user={user} status={status} onChanged={reload} />
+        </>
       )}
+      {savingAsTemplate && config && <SaveAsTemplateDialog device={config} onClose={() => setSavingAsTemplate(false)} />}
 
       {deleting && config && (
         <DeleteDeviceDialog

@@ -68,7 +68,7 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
   return (
     <section class="card dv-card dv-groups" aria-labelledby="dv-groups-title">
       <div class="dv-section-head">
-        <h2 id="dv-groups-title">Groups and tags</h2>
+        <h2 id="dv-groups-title">{device.template ? 'Its own groups and tags' : 'Groups and tags'}</h2>
         {admin && (
           <button type="button" class="btn" onClick={() => setEditing('new')}>
             Add group
@@ -76,7 +76,7 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
         )}
       </div>
       {device.groups.length === 0 ? (
-        <EmptyState title="No groups yet">
+        <EmptyState title={device.template ? 'No groups of its own: its tags come from the template' : 'No groups yet'}>
           <p>
             A group is a set of tags the gateway reads together, at one interval (say 1000 ms for process values, 100 ms for fast signals).
             {admin ? ' Add a group, then its tags: one by one, as a numbered range, or from a CSV file.' : ' An administrator adds them.'}

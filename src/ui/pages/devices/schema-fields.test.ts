@@ -180,3 +180,25 @@ describe('schema fields', () => {
     assert.deepEqual(setPath(after, 'connection.port', undefined), { connection: { identity: { kind: 'username' } } });
   });
 });
+
+describe('name = value fields (metadata, parameters)', () => {
+  const [f] = fieldsOf({
+    type: 'object',
+    properties: {
+      properties: {
+        type: 'object',
+        patternProperties: { '^[^/+#]+$': { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] } },
+      },
+    },
+  });
+  it('reads one name = value a line, numbers and true/false kept as such (but not a serial number with leading zeros), and names a line it cannot read', () => {
+    assert.equal(f?.kind, 'record');
+    const field = f as Field;
+    const value = parseInput(field, 'location = Hall 2\n serialNumber = 0042 \nengHigh=1000\ncalibrated = true\n\n');
+    assert.deepEqual(value, { location: 'Hall 2', serialNumber: '0042', engHigh: 1000, calibrated: true });
+    assert.equal(checkValue(field, value), undefined);
+    assert.equal(checkValue(field, parseInput(field, 'model')), '"model" needs "= value"');
+    assert.equal(checkValue(field, parseInput(field, 'a/b = 1')), '"a/b" is not a valid name');
+    assert.equal(parseInput(field, '  '), undefined);
+  });
+});

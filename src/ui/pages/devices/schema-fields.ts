@@ -30,6 +30,8 @@ export interface JsonSchema {
   readOnly?: boolean;
   discriminator?: { propertyName: string };
   additionalProperties?: boolean | JsonSchema;
+  /** A map of names to values (TypeBox Record). */
+  patternProperties?: Record<string, JsonSchema>;
 }
 
 export type FieldKind =
@@ -50,6 +52,8 @@ export type FieldKind =
   | 'textOrNumber'
   /** An array of simple values: one per line. */
   | 'list'
+  /** Names to simple values (metadata, parameters): one `name = value` per line. */
+  | 'record'
   /** Anything else: shown as JSON, read-only. */
   | 'unsupported';
 
@@ -215,6 +219,8 @@ function fieldOf(key: string, schema: JsonSchema, required: boolean, base = ''):
     const numeric = schema.anyOf.find((a) => typeOf(a) === 'integer' || typeOf(a) === 'number');
     field.min = numeric?.minimum;
     field.max = numeric?.maximum;
+  } else if (type === 'object' && schema.patternProperties) {
+    field.kind = 'record';
   } else if (type === 'object' && schema.properties) {
     field.kind = 'object';
     field.fields = fieldsOf(schema, path);
@@ -265,8 +271,26 @@ export function variantOf(f: Field, value: unknown): UnionVariant | undefined {
 export function formatInput(f: Field, value: unknown): string {
   if (value === undefined || value === null) return '';
   if (f.kind === 'list') return Array.isArray(value) ? value.map(String).join('\n') : String(value);
+  if (f.kind === 'record' && typeof value === 'object')
+    return Object.entries(value)
+      .map(([k, v]) => `${k} = ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .join('\n');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+/** A value written after "name =": true/false, a number written as one ("0042", a serial number, stays text), JSON for an object. */
+function recordValue(raw: string): unknown {
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  if (raw !== '' && String(Number(raw)) === raw) return Number(raw);
+  if (/^[[{]/.test(raw)) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
 }
 
 /**
@@ -295,6 +319,19 @@ export function parseInput(f: Field, text: string): unknown {
         .map((s) => s.trim())
         .filter(Boolean)
         .map((s) => (f.item ? parseInput(f.item, s) : s));
+    case 'record': {
+      // `name = value` lines; numbers and true/false keep their type; a line without "=" is kept whole so the check names it.
+      const entries = text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .map((line) => {
+          const at = line.indexOf('=');
+          if (at < 0) return [line, ''] as const;
+          return [line.slice(0, at).trim(), recordValue(line.slice(at + 1).trim())] as const;
+        });
+      return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+    }
     case 'password':
       return text === '' ? undefined : text;
     default:
@@ -349,6 +386,15 @@ export function checkValue(f: Field, value: unknown, parent?: unknown): string |
       if (f.minLength !== undefined && s.length < f.minLength) return f.minLength === 1 ? 'is required' : `needs at least ${f.minLength} characters`;
       if (f.maxLength !== undefined && s.length > f.maxLength) return `has more than ${f.maxLength} characters`;
       if (f.pattern && !new RegExp(f.pattern).test(s)) return f.help ? `does not match: ${f.help}` : `does not match ${f.pattern}`;
+      return undefined;
+    }
+    case 'record': {
+      const [pattern] = Object.keys(f.schema.patternProperties ?? {});
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (!k) return `"= ${String(v)}" needs a name before "="`;
+        if (v === '') return `"${k}" needs "= value"`;
+        if (pattern && !new RegExp(pattern).test(k)) return `"${k}" is not a valid name`;
+      }
       return undefined;
     }
     case 'list':

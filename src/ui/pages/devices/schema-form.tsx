@@ -222,6 +222,12 @@ export function SchemaField({ field: f, parent, value, onChange, errors, disable
           <TextInput field={f} value={value} onChange={onChange} disabled={disabled} multiline {...described(id, error, true)} />
         </FieldShell>
       );
+    case 'record':
+      return (
+        <FieldShell id={id} label={f.label} hint={[f.help, 'One "name = value" a line.'].filter(Boolean).join(' ')} error={error} optional={optional} wide>
+          <TextInput field={f} value={value} onChange={onChange} disabled={disabled} multiline {...described(id, error, true)} />
+        </FieldShell>
+      );
     case 'unsupported':
       return (
         <FieldShell id={id} label={f.label} hint={[f.help, 'Edit this setting in the YAML configuration.'].filter(Boolean).join(' ')} wide>

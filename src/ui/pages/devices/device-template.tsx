@@ -1,0 +1,268 @@
+/**
+ * A device and its template: "Save as template", and for a device made from
+ * one, its parameters, the template's tags as the device runs them (with
+ * per-tag overrides), and "Detach from template".
+ */
+import { useMemo, useState } from 'preact/hooks';
+import { api, can, type User } from '../../api.ts';
+import { actionsColumn, Table } from '../../components/data-table.tsx';
+import { ErrorBanner, fieldErrors } from '../../components/error-banner.tsx';
+import { FormActions, FormField } from '../../components/form-field.tsx';
+import type { TemplateConfig } from '../../components/gateway-types.ts';
+import { ConfirmDialog, Modal } from '../../components/modal.tsx';
+import { Loading } from '../../components/page-header.tsx';
+import { href, navigate } from '../../components/route.ts';
+import { StatusBadge } from '../../components/status-badge.tsx';
+import { useApi } from '../../components/use-api.ts';
+import { type DeviceConfig, paths, type TagConfig } from './config-api.ts';
+import { fieldsOf } from './schema-fields.ts';
+import { SchemaField, SchemaFields } from './schema-form.tsx';
+
+type Overrides = NonNullable<NonNullable<DeviceConfig['template']>['overrides']>;
+
+const [parametersField, propertiesField] = fieldsOf({
+  type: 'object',
+  properties: {
+    parameters: { type: 'object', patternProperties: { '^.+$': {} }, description: "Values for the template's parameters (its defaults apply to the others)." },
+    properties: { type: 'object', patternProperties: { '^.+$': {} }, description: 'Metadata of this tag, published in the DBIRTH.' },
+  },
+});
+const overrideFields = fieldsOf({
+  type: 'object',
+  properties: {
+    address: { type: 'string', description: "Replaces the template's address on this device" },
+    unit: { type: 'string' },
+    description: { type: 'string' },
+    properties: propertiesField?.schema ?? {},
+  },
+});
+
+/** "Save as template": a template from this device's groups and tags as they run; optionally the device then uses it. */
+export function SaveAsTemplateDialog({ device, onClose }: { device: DeviceConfig; onClose: () => void }) {
+  const [name, setName] = useState(`${device.name}-template`);
+  const [description, setDescription] = useState('');
+  const [attach, setAttach] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('POST', paths.templateFromDevice, { device: device.name, name, description: description || undefined, attach });
+      onClose();
+      navigate(`/templates/${encodeURIComponent(name)}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={`Save ${device.name} as a template`} onClose={onClose}>
+      <form class="form" onSubmit={submit} noValidate>
+        <p class="muted">
+          The template gets this device's groups and tags as they run, and its connection settings except its address (host, unit, port, serial port, rack and
+          slot). Its metadata stays with the device.
+        </p>
+        <FormField label="Template name" error={fieldErrors(error).name}>
+          <input type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        </FormField>
+        <FormField label="Description" optional>
+          <input type="text" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        </FormField>
+        <label class="check">
+          <input type="checkbox" checked={attach} onChange={(e) => setAttach(e.currentTarget.checked)} />
+          Make {device.name} use the new template (it keeps running the same tags)
+        </label>
+        <ErrorBanner error={error} title="The template was not made" />
+        <FormActions onCancel={onClose} busy={busy} label="Save as template" busyLabel="Saving…" />
+      </form>
+    </Modal>
+  );
+}
+
+/** For a device made from a template: the link, its parameters, the template's tags with overrides, and detach. */
+export function TemplateSection({ device, user, onChanged }: { device: DeviceConfig; user: User; onChanged: () => Promise<void> }) {
+  const admin = can(user, 'admin');
+  const link = device.template as NonNullable<DeviceConfig['template']>;
+  /** The device as it runs; loaded again after each change made here. */
+  const resolved = useApi<DeviceConfig>(paths.resolved(device.name));
+  const template = useApi<TemplateConfig>(paths.template(link.name));
+  const [parameters, setParameters] = useState<Record<string, unknown>>({ parameters: link.parameters });
+  const [overriding, setOverriding] = useState<TagConfig>();
+  const [detaching, setDetaching] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const overrides: Overrides = link.overrides ?? {};
+
+  const templateGroups = useMemo(() => new Set(template.data?.groups.map((g) => g.name)), [template.data]);
+  const rows = (resolved.data?.groups ?? []).filter((g) => templateGroups.has(g.name)).flatMap((g) => g.tags.map((t) => ({ group: g.name, tag: t })));
+
+  const saveLink = async (next: NonNullable<DeviceConfig['template']>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api('PUT', paths.device(device.name), { ...device, template: next });
+      await onChanged();
+      await resolved.reload();
+    } catch (err) {
+      setError(err);
+      throw err;
+    } finally {
+      setBusy(false);
+    }
+  };
+  const setOverride = (tag: string, value: Partial<TagConfig> | undefined) => {
+    const next = { ...overrides };
+    if (value && Object.keys(value).length > 0) next[tag] = value;
+    else delete next[tag];
+    return saveLink({ ...link, overrides: Object.keys(next).length > 0 ? next : undefined });
+  };
+  const paramsChanged = JSON.stringify(parameters.parameters ?? {}) !== JSON.stringify(link.parameters ?? {});
+
+  return (
+    <section class="card dv-card" aria-labelledby="dv-template-title">
+      <div class="dv-section-head">
+        <h2 id="dv-template-title">
+          Made from template <a href={href('templates', link.name)}>{link.name}</a>
+        </h2>
+        {admin && (
+          <button type="button" class="btn" onClick={() => setDetaching(true)}>
+            Detach from template
+          </button>
+        )}
+      </div>
+      <p class="muted">
+        These tags come from the template: a change to it reaches this device. Override a tag to give this device its own address, unit, description or
+        metadata. The device's own groups follow below.
+      </p>
+      <fieldset class="dv-form-grid" disabled={!admin || busy}>
+        {parametersField && (
+          <SchemaField
+            field={parametersField}
+            parent={parameters}
+            value={parameters.parameters}
+            onChange={(v) => setParameters({ parameters: v })}
+            errors={fieldErrors(error, 'template')}
+          />
+        )}
+      </fieldset>
+      {admin && paramsChanged && (
+        <p>
+          <button
+            type="button"
+            class="btn btn-primary"
+            onClick={() => saveLink({ ...link, parameters: parameters.parameters as Record<string, string | number> | undefined }).catch(() => {})}
+          >
+            Save parameters
+          </button>
+        </p>
+      )}
+      <ErrorBanner error={error ?? resolved.error ?? template.error} title="The device was not changed" />
+      {resolved.loading && !resolved.data ? (
+        <Loading what="Loading the template's tags" />
+      ) : (
+        <Table
+          caption={`Tags from template ${link.name}`}
+          class="table-compact"
+          columns={['Group', 'Tag', 'Address', 'Type', 'Unit', 'Description', actionsColumn()]}
+        >
+          {rows.map(({ group, tag }) => (
+            <tr key={tag.name}>
+              <td>{group}</td>
+              <td>
+                {tag.name} {overrides[tag.name] && <StatusBadge tone="warn">overridden</StatusBadge>}
+              </td>
+              <td class="mono">{tag.address}</td>
+              <td>{tag.type}</td>
+              <td>{tag.unit}</td>
+              <td class="muted">{tag.description}</td>
+              <td>
+                {admin && (
+                  <span class="page-actions">
+                    <button type="button" class="btn btn-small" onClick={() => setOverriding(tag)} aria-label={`Override ${tag.name}`}>
+                      Override…
+                    </button>
+                    {overrides[tag.name] && (
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        onClick={() => setOverride(tag.name, undefined).catch(() => {})}
+                        aria-label={`Remove the override of ${tag.name}`}
+                      >
+                        Remove override
+                      </button>
+                    )}
+                  </span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </Table>
+      )}
+      {overriding && (
+        <OverrideDialog
+          tag={overriding}
+          current={overrides[overriding.name]}
+          onClose={() => setOverriding(undefined)}
+          onSave={(v) => setOverride(overriding.name, v)}
+        />
+      )}
+      {detaching && (
+        <ConfirmDialog
+          title={`Detach ${device.name} from ${link.name}?`}
+          confirmLabel="Detach"
+          onConfirm={async () => {
+            await api('POST', paths.detach(device.name));
+            await onChanged();
+          }}
+          onClose={() => setDetaching(false)}
+        >
+          <p>The device keeps every tag, address and setting it runs now, as its own; it is not restarted. Later changes to {link.name} no longer reach it.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
+
+function OverrideDialog({
+  tag,
+  current,
+  onClose,
+  onSave,
+}: {
+  tag: TagConfig;
+  current?: Partial<TagConfig>;
+  onClose: () => void;
+  onSave: (v: Partial<TagConfig>) => Promise<void>;
+}) {
+  const [value, setValue] = useState<Record<string, unknown>>(() => ({ ...current }));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onSave(value as Partial<TagConfig>);
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal title={`Override ${tag.name} on this device`} onClose={onClose}>
+      <form class="form" onSubmit={submit} noValidate>
+        <p class="muted">
+          Only what you fill in replaces the template's setting (now: address {tag.address ?? '—'}, unit {tag.unit ?? '—'}). It stays when the template changes.
+        </p>
+        <div class="dv-form-grid">
+          <SchemaFields fields={overrideFields} value={value} onChange={setValue} errors={fieldErrors(error, `template.overrides.${tag.name}`)} />
+        </div>
+        <ErrorBanner error={error} title="The override was not saved" />
+        <FormActions onCancel={onClose} busy={busy} label="Save override" busyLabel="Saving…" />
+      </form>
+    </Modal>
+  );
+}
