@@ -105,7 +105,7 @@ describe('device templates in the web UI', () => {
     await dialog.getByLabel('Properties').fill('serialNumber = SN-{n}\nlocation = Hall 2');
     await dialog.getByRole('button', { name: 'Preview' }).click();
     await dialog.getByRole('cell', { name: 'Meter-3' }).waitFor();
-    assert.match(await dialog.getByRole('table').innerText(), /unitId=3/);
+    assert.match((await dialog.getByRole('table').textContent()) ?? '', /unitId=3/);
     await screenshot(page, 'templates-create-devices');
     await dialog.getByRole('button', { name: 'Create 2 devices' }).click();
     await page.getByRole('heading', { name: 'Devices' }).waitFor();
