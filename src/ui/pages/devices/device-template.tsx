@@ -14,6 +14,7 @@ import { Loading } from '../../components/page-header.tsx';
 import { href, navigate } from '../../components/route.ts';
 import { StatusBadge } from '../../components/status-badge.tsx';
 import { useApi } from '../../components/use-api.ts';
+import { useSubmit } from '../../components/use-submit.ts';
 import { type DeviceConfig, paths, type TagConfig } from './config-api.ts';
 import { fieldsOf } from './schema-fields.ts';
 import { SchemaField, SchemaFields } from './schema-form.tsx';
@@ -42,21 +43,11 @@ export function SaveAsTemplateDialog({ device, onClose }: { device: DeviceConfig
   const [name, setName] = useState(`${device.name}-template`);
   const [description, setDescription] = useState('');
   const [attach, setAttach] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api('POST', paths.templateFromDevice, { device: device.name, name, description: description || undefined, attach });
-      onClose();
-      navigate(`/templates/${encodeURIComponent(name)}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await api('POST', paths.templateFromDevice, { device: device.name, name, description: description || undefined, attach });
+    onClose();
+    navigate(`/templates/${encodeURIComponent(name)}`);
+  });
   return (
     <Modal title={`Save ${device.name} as a template`} onClose={onClose}>
       <form class="form" onSubmit={submit} noValidate>
@@ -237,20 +228,10 @@ function OverrideDialog({
   onSave: (v: Partial<TagConfig>) => Promise<void>;
 }) {
   const [value, setValue] = useState<Record<string, unknown>>(() => ({ ...current }));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onSave(value as Partial<TagConfig>);
-      onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await onSave(value as Partial<TagConfig>);
+    onClose();
+  });
   return (
     <Modal title={`Override ${tag.name} on this device`} onClose={onClose}>
       <form class="form" onSubmit={submit} noValidate>
