@@ -74,6 +74,12 @@ describe('device templates through the API', () => {
   const lastBirth = (device: string) => births(device).at(-1) as HostMessage;
   const metric = (m: HostMessage, name: string) => m.metrics.find((x) => x.name === name);
   const value = (device: string, tag: string) => stack.gateway.values.get(device, tag)?.value;
+  /** Messages of one client arrive in order: once the DBIRTH of a later change to Meter-1 is in, a restart made before it would be in too. */
+  const laterBirthOfMeter1 = async (note: string) => {
+    const before = births('Meter-1').length;
+    await call('PUT', '/api/v1/config/devices/Meter-1', { ...(await call('GET', '/api/v1/config/devices/Meter-1')).json, properties: { note } });
+    await waitFor(() => births('Meter-1').length > before, 'the DBIRTH of Meter-1 after its change');
+  };
 
   it('makes three devices from a template in one step (after a preview); each is born with its unit, the template tags and the metadata', async () => {
     assert.equal((await call('POST', '/api/v1/config/templates', METER)).status, 201);
@@ -214,11 +220,21 @@ describe('device templates through the API', () => {
     );
     const device = (await call('GET', '/api/v1/config/devices/Meter-3')).json;
     assert.deepEqual([device.template, device.groups], [{ name: 'FromMeter3' }, []]);
-    // It runs the same tags and settings: a later rebirth of another device comes after any restart of this one would.
-    const b1 = births('Meter-1').length;
-    await call('PUT', '/api/v1/config/devices/Meter-1', { ...(await call('GET', '/api/v1/config/devices/Meter-1')).json, properties: { note: 'x' } });
-    await waitFor(() => births('Meter-1').length > b1, 'the DBIRTH of Meter-1 after its change');
+    await laterBirthOfMeter1('x');
     assert.equal(births('Meter-3').length, bornBefore, 'attaching Meter-3 to the template made from it did not restart it');
+  });
+
+  it('renames a template: its devices follow, and run on unchanged', async () => {
+    const t = (await call('GET', '/api/v1/config/templates/FromMeter3')).json;
+    const { usedBy: _u, ...template } = t;
+    const born = births('Meter-3').length;
+    const r = await call('PUT', '/api/v1/config/templates/FromMeter3', { ...template, name: 'Meter3Model' });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.json.affected, [{ device: 'Meter-3', added: [], removed: [], changed: [] }]);
+    assert.deepEqual((await call('GET', '/api/v1/config/devices/Meter-3')).json.template, { name: 'Meter3Model' });
+    assert.equal((await call('GET', '/api/v1/config/templates/FromMeter3')).status, 404);
+    await laterBirthOfMeter1('y');
+    assert.equal(births('Meter-3').length, born, 'the rename did not restart Meter-3');
   });
 
   it('exports templates and the devices made from them, and the export imports back unchanged', async () => {
@@ -226,7 +242,7 @@ describe('device templates through the API', () => {
     const doc = YAML.parse(text);
     assert.deepEqual(
       doc.templates.map((t: { name: string }) => t.name),
-      ['Meter', 'FromMeter3'],
+      ['Meter', 'Meter3Model'],
     );
     assert.equal(doc.devices.find((d: { name: string }) => d.name === 'Meter-1').template.overrides.Setpoint.address, 'HR2');
     const dry = await call('POST', '/api/v1/config/import?dryRun=true', text);
