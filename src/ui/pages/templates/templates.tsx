@@ -382,8 +382,6 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
   );
 }
 
-const TAG_TYPES_FALLBACK = ['bool', 'int16', 'uint16', 'int32', 'uint32', 'float32', 'float64', 'string'];
-
 function GroupCard({
   group,
   index,
@@ -415,7 +413,7 @@ function GroupCard({
     a.click();
     URL.revokeObjectURL(url);
   };
-  const types = schema.dataTypes.length > 0 ? schema.dataTypes : TAG_TYPES_FALLBACK;
+  const types = schema.dataTypes;
   return (
     <fieldset class="card dv-card" disabled={!admin}>
       <legend class="dv-card-title">Group {group.name}</legend>
@@ -492,11 +490,7 @@ function GroupCard({
       </Table>
       {admin && (
         <div class="page-actions">
-          <button
-            type="button"
-            class="btn btn-small"
-            onClick={() => setTag(group.tags.length, { name: '', address: '', type: types[0] ?? 'uint16', access: 'read' })}
-          >
+          <button type="button" class="btn btn-small" onClick={() => setTag(group.tags.length, { name: '', address: '', type: 'uint16', access: 'read' })}>
             Add tag
           </button>
           <button type="button" class="btn btn-small" onClick={() => setImporting(true)}>
