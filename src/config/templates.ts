@@ -3,8 +3,8 @@
  * connection defaults, properties and groups, with `{parameter}` and
  * `{parameter+N}` in addresses filled from the device's parameters (or the
  * template's defaults), and its own overrides applied tag by tag. The stored
- * configuration keeps the link; the running devices are the resolved ones.
- * Pure.
+ * configuration keeps the link; the running devices are the resolved ones,
+ * kept per validated configuration.
  */
 import type { ErrorDetail } from '../errors.ts';
 import type { Config, DeviceConfig, GroupConfig, TagConfig, TemplateConfig } from './schema.ts';
@@ -36,8 +36,8 @@ export function fillAddress(address: string, parameters: Parameters): { address:
   return error ? { error } : { address: filled };
 }
 
-/** Where a tag of a resolved device comes from, to point error messages at what the user wrote. */
-export interface TagOrigin {
+/** Where a group of a resolved device comes from, to point error messages at what the user wrote. */
+export interface GroupOrigin {
   /** The template's group index, or undefined for the device's own groups. */
   templateGroup?: number;
   group: number;
@@ -46,7 +46,7 @@ export interface TagOrigin {
 export interface Resolved {
   device: DeviceConfig;
   /** Per group of the resolved device: a template group (its index there) or the device's own (its index). */
-  groups: TagOrigin[];
+  groups: GroupOrigin[];
   problems: ErrorDetail[];
 }
 
@@ -75,7 +75,7 @@ export function resolveDevice(device: DeviceConfig, at: string, templates: reado
   const templateTags = new Set(template.groups.flatMap((g) => g.tags.map((tag) => tag.name)));
   for (const name of Object.keys(overrides))
     if (!templateTags.has(name)) problems.push({ path: `${at}.template.overrides.${name}`, message: `template "${template.name}" has no tag "${name}"` });
-  const own: TagOrigin[] = [];
+  const own: GroupOrigin[] = [];
   for (const [g, group] of device.groups.entries())
     if (template.groups.some((x) => x.name === group.name))
       problems.push({
