@@ -197,7 +197,7 @@ describe('name = value fields (metadata, parameters)', () => {
     const value = parseInput(field, 'location = Hall 2\n serialNumber = 0042 \nengHigh=1000\ncalibrated = true\n\n');
     assert.deepEqual(value, { location: 'Hall 2', serialNumber: '0042', engHigh: 1000, calibrated: true });
     assert.equal(checkValue(field, value), undefined);
-    assert.equal(checkValue(field, parseInput(field, 'model')), '"model" needs "= value"');
+    assert.equal(checkValue(field, parseInput(field, 'model')), '"model" has no value');
     assert.equal(checkValue(field, parseInput(field, 'a/b = 1')), '"a/b" is not a valid name');
     assert.equal(parseInput(field, '  '), undefined);
   });

@@ -52,6 +52,8 @@ export type FieldKind =
   | 'textOrNumber'
   /** An array of simple values: one per line. */
   | 'list'
+  /** An array of objects or shapes (pipeline steps, shifts): one block each, added and removed one by one. */
+  | 'items'
   /** Names to simple values (metadata, parameters): one `name = value` per line. */
   | 'record'
   /** Anything else: shown as JSON, read-only. */
@@ -94,6 +96,8 @@ export interface Field {
   variants?: UnionVariant[];
   /** A list's item field (kind text, integer, number or enum). */
   item?: Field;
+  /** Names a record field offers (a template's parameters); metadata fields offer the usual ones without it. */
+  suggest?: readonly string[];
   schema: JsonSchema;
 }
 
@@ -179,7 +183,10 @@ function unionVariants(s: JsonSchema, path: string): { discriminator: string; va
 
 /** One property as a field. */
 function fieldOf(key: string, schema: JsonSchema, required: boolean, base = ''): Field {
-  const path = base ? `${base}.${key}` : key;
+  return fieldAt(key, schema, required, base ? `${base}.${key}` : key);
+}
+
+function fieldAt(key: string, schema: JsonSchema, required: boolean, path: string): Field {
   const { label, unit } = humanize(key);
   const field: Field = {
     key,
@@ -208,7 +215,9 @@ function fieldOf(key: string, schema: JsonSchema, required: boolean, base = ''):
   else if (type === 'string') field.kind = schema.writeOnly ? 'password' : 'text';
   else if (type === 'array' && schema.items && isSimple(schema.items)) {
     field.kind = 'list';
-    field.item = fieldOf(key, schema.items, true, base);
+    field.item = fieldAt(key, schema.items, true, path);
+  } else if (type === 'array' && schema.items && itemShape(schema.items, path)) {
+    field.kind = 'items';
   } else if ((schema.oneOf || schema.anyOf) && unionVariants(schema, path)) {
     const u = unionVariants(schema, path) as NonNullable<ReturnType<typeof unionVariants>>;
     field.kind = 'union';
@@ -226,6 +235,15 @@ function fieldOf(key: string, schema: JsonSchema, required: boolean, base = ''):
     field.fields = fieldsOf(schema, path);
   }
   return field;
+}
+
+const itemShape = (items: JsonSchema, path: string) =>
+  (typeOf(items) === 'object' && items.properties !== undefined) || ((items.oneOf || items.anyOf) && unionVariants(items, path) !== undefined);
+
+/** Item `index` of an `items` field (an object or union field), with its paths under `steps[index]`; its key is the index. */
+export function itemField(f: Field, index: number): Field {
+  const item = fieldAt(String(index), f.schema.items ?? {}, true, `${f.path}[${index}]`);
+  return { ...item, label: `${humanize(f.key).label} ${index + 1}` };
 }
 
 /** The fields of an object schema, in the schema's order; `skip` leaves properties out (e.g. `groups`). */
@@ -273,14 +291,17 @@ export function formatInput(f: Field, value: unknown): string {
   if (f.kind === 'list') return Array.isArray(value) ? value.map(String).join('\n') : String(value);
   if (f.kind === 'record' && typeof value === 'object')
     return Object.entries(value)
-      .map(([k, v]) => `${k} = ${v !== null && typeof v === 'object' ? JSON.stringify(v) : v}`)
+      .map(([k, v]) => `${k} = ${formatRecordValue(v)}`)
       .join('\n');
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
+/** How a value of a name = value field is written: JSON for an object, else as it is. */
+export const formatRecordValue = (v: unknown): string => (v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v));
+
 /** A value written after "name =": true/false, a number written as one ("0042", a serial number, stays text), JSON for an object. */
-function recordValue(raw: string): unknown {
+export function parseRecordValue(raw: string): unknown {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   if (raw !== '' && String(Number(raw)) === raw) return Number(raw);
   if (/^[[{]/.test(raw)) {
@@ -328,7 +349,7 @@ export function parseInput(f: Field, text: string): unknown {
         .map((line) => {
           const at = line.indexOf('=');
           if (at < 0) return [line, ''] as const;
-          return [line.slice(0, at).trim(), recordValue(line.slice(at + 1).trim())] as const;
+          return [line.slice(0, at).trim(), parseRecordValue(line.slice(at + 1).trim())] as const;
         });
       return entries.length > 0 ? Object.fromEntries(entries) : undefined;
     }
@@ -391,8 +412,8 @@ export function checkValue(f: Field, value: unknown, parent?: unknown): string |
     case 'record': {
       const [pattern] = Object.keys(f.schema.patternProperties ?? {});
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        if (!k) return `"= ${String(v)}" needs a name before "="`;
-        if (v === '') return `"${k}" needs "= value"`;
+        if (!k) return `the value "${String(v)}" has no name`;
+        if (v === '') return `"${k}" has no value`;
         if (pattern && !new RegExp(pattern).test(k)) return `"${k}" is not a valid name`;
       }
       return undefined;
@@ -433,6 +454,12 @@ export function checkAll(fields: Field[], value: Record<string, unknown>, visibl
       if (f.kind === 'object') {
         if (v && typeof v === 'object') walk(f.fields ?? [], v as Record<string, unknown>);
         else if (f.required && f.default === undefined) out[f.path] = 'is required';
+      } else if (f.kind === 'items') {
+        if (Array.isArray(v))
+          walk(
+            v.map((_, i) => itemField(f, i)),
+            v as unknown as Record<string, unknown>,
+          );
       } else if (f.kind === 'union') {
         const variant = variantOf(f, v);
         if (!variant) {

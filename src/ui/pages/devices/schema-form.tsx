@@ -6,7 +6,8 @@
  * stays on screen and the check can say what is wrong with it.
  */
 import { useEffect, useId, useState } from 'preact/hooks';
-import { defaultsOf, type Field, formatInput, parseInput, rangeHint, secretStored, variantDefaults, variantOf } from './schema-fields.ts';
+import { KeyValueList, PROPERTY_NAMES } from './key-value-list.tsx';
+import { defaultsOf, type Field, formatInput, itemField, parseInput, rangeHint, secretStored, variantDefaults, variantOf } from './schema-fields.ts';
 
 /** An id fit for `for`/`aria-describedby` from Preact's useId. */
 export const useDomId = (prefix = 'dv') => `${prefix}${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
@@ -224,10 +225,20 @@ export function SchemaField({ field: f, parent, value, onChange, errors, disable
       );
     case 'record':
       return (
-        <FieldShell id={id} label={f.label} hint={[f.help, 'One "name = value" a line.'].filter(Boolean).join(' ')} error={error} optional={optional} wide>
-          <TextInput field={f} value={value} onChange={onChange} disabled={disabled} multiline {...described(id, error, true)} />
-        </FieldShell>
+        <KeyValueList
+          id={id}
+          label={f.label}
+          value={value}
+          onChange={onChange}
+          suggestions={f.suggest ?? (f.key === 'properties' ? PROPERTY_NAMES : undefined)}
+          hint={f.help}
+          error={error}
+          optional={optional}
+          disabled={disabled}
+        />
       );
+    case 'items':
+      return <ItemsField field={f} value={value} onChange={onChange} errors={errors} disabled={disabled} visible={visible} />;
     case 'unsupported':
       return (
         <FieldShell id={id} label={f.label} hint={[f.help, 'Edit this setting in the YAML configuration.'].filter(Boolean).join(' ')} wide>
@@ -251,6 +262,52 @@ export function SchemaField({ field: f, parent, value, onChange, errors, disable
     }
   }
 }
+
+/** An array of objects or shapes: one block per item, each with Remove, and Add at the end. */
+function ItemsField({ field: f, value, onChange, errors, disabled, visible }: Omit<SchemaFieldProps, 'parent'>) {
+  const items = Array.isArray(value) ? (value as unknown[]) : [];
+  const error = errors[f.path];
+  const fresh = () => {
+    const item = itemField(f, items.length);
+    return item.kind === 'union' ? variantDefaults(item, item.variants?.[0]?.value ?? '') : defaultsOf(item.fields ?? []);
+  };
+  const set = (next: unknown[]) => onChange(next.length > 0 || f.default !== undefined ? next : undefined);
+  return (
+    <fieldset class={`dv-wide dv-fieldset${error ? ' dv-fieldset-invalid' : ''}`} disabled={disabled}>
+      <legend>{f.label}</legend>
+      {f.help && <p class="field-hint dv-legend-hint">{f.help}</p>}
+      {error && <p class="field-error">{error}</p>}
+      {items.length === 0 && <p class="muted small">None.</p>}
+      {items.map((item, i) => {
+        const itemF = itemField(f, i);
+        return (
+          <div key={i} class="dv-item">
+            <SchemaField
+              field={itemF}
+              parent={items as unknown as Record<string, unknown>}
+              value={item}
+              onChange={(v) => set(items.map((x, j) => (j === i ? v : x)))}
+              errors={errors}
+              disabled={disabled}
+              visible={visible}
+            />
+            <button type="button" class="btn btn-small btn-ghost dv-danger-text" onClick={() => set(items.filter((_, j) => j !== i))}>
+              Remove {itemF.label.toLowerCase()}
+            </button>
+          </div>
+        );
+      })}
+      <p>
+        <button type="button" class="btn btn-small" onClick={() => set([...items, fresh()])}>
+          Add {humanItem(f.label)}
+        </button>
+      </p>
+    </fieldset>
+  );
+}
+
+/** "Steps" → "step", "Shifts" → "shift": the label of one item. */
+const humanItem = (label: string) => label.toLowerCase().replace(/s$/, '');
 
 interface TextInputProps {
   field: Field;
