@@ -1,12 +1,14 @@
 /** What the dialogs that add tags to a group share (range, CSV import, browse): their props and their footer. */
-import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
+import type { ConfigSchema, GroupConfig } from './config-api.ts';
+import type { GroupsOwner } from './groups-owner.ts';
 
 export interface AddTagsDialogProps {
-  device: DeviceConfig;
+  /** The device or template the group is in. */
+  owner: GroupsOwner;
   group: GroupConfig;
   schema: ConfigSchema;
   onClose: () => void;
-  /** The tags are saved: says what was added. */
+  /** The tags are added (saved, or in the template's draft): says what was added. */
   onAdded: (message: string) => Promise<void>;
 }
 

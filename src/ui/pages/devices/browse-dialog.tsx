@@ -11,7 +11,7 @@ import { ErrorBanner } from '../../components/error-banner.tsx';
 import { Modal } from '../../components/modal.tsx';
 import { Loading } from '../../components/page-header.tsx';
 import { type AddTagsDialogProps, AddTagsFooter } from './add-tags-dialog.tsx';
-import { type BrowseNode, paths } from './config-api.ts';
+import { type BrowseNode, type DeviceConfig, paths } from './config-api.ts';
 import { detailsOf, rowDetails } from './error-paths.ts';
 import { useDomId } from './schema-form.tsx';
 import { uniqueName } from './tag-checks.ts';
@@ -21,7 +21,7 @@ type Level = { state: 'loading' } | { state: 'ok'; nodes: BrowseNode[] } | { sta
 const ROOT = '';
 const writable = (n: BrowseNode) => n.access === 'readwrite' || n.access === 'write';
 
-export function BrowseDialog({ device, group, onClose, onAdded }: Omit<AddTagsDialogProps, 'schema'>) {
+export function BrowseDialog({ device, group, onClose, onAdded }: Omit<AddTagsDialogProps, 'schema' | 'owner'> & { device: DeviceConfig }) {
   const [levels, setLevels] = useState<Map<string, Level>>(new Map());
   const [open, setOpen] = useState<Set<string>>(new Set());
   const [selected, setSelected] = useState<Map<string, BrowseNode>>(new Map());

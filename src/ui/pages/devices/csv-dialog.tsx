@@ -5,11 +5,9 @@
  * only when there is none: a bad import changes nothing.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { api } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { Modal } from '../../components/modal.tsx';
 import { type AddTagsDialogProps, AddTagsFooter, type StatusTone } from './add-tags-dialog.tsx';
-import { paths } from './config-api.ts';
 import { tagsFromCsv } from './csv.ts';
 import { detailsOf, mergeRowErrors, rowDetails, unplacedError } from './error-paths.ts';
 import { ProblemList } from './problem-list.tsx';
@@ -21,7 +19,7 @@ import { dryRunKey, useDryRun } from './use-dry-run.ts';
 const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 const EXAMPLE = 'name,address,type,access,unit,description\nInletTemp,40001,float32,read,°C,Inlet temperature\nSetpoint,40003,float32,readwrite,°C,';
 
-export function CsvImportDialog({ device, group, schema, onClose, onAdded }: AddTagsDialogProps) {
+export function CsvImportDialog({ owner, group, schema, onClose, onAdded }: AddTagsDialogProps) {
   const [text, setText] = useState('');
   const [fileName, setFileName] = useState<string>();
   const [fileError, setFileError] = useState<string>();
@@ -44,13 +42,13 @@ export function CsvImportDialog({ device, group, schema, onClose, onAdded }: Add
       return { ...kept, ...r.tag };
     });
   }, [parsed, mode, group.tags]);
-  const taken = useMemo(() => namesOutside(device.groups, mode === 'replace' ? group.name : undefined), [device.groups, group.name, mode]);
+  const taken = useMemo(() => namesOutside(owner.groups, mode === 'replace' ? group.name : undefined), [owner.groups, group.name, mode]);
   const local = useMemo(() => {
     if (!parsed) return [];
     return mergeRowErrors(parsed.rowErrors, checkTags(tags, { dataTypes: schema.dataTypes, taken }));
   }, [parsed, tags, schema.dataTypes, taken]);
   const checkable = parsed && parsed.fileErrors.length === 0 && tags.length > 0 && tags.length <= 10_000;
-  const check = useDryRun(device.name, group.name, checkable ? tags : undefined, mode);
+  const check = useDryRun(owner, group.name, checkable ? tags : undefined, mode);
   const submitted = rowDetails(detailsOf(submitError), 'tags');
   const current = checkable && check.checked === dryRunKey(tags, mode);
   const rowErrors = mergeRowErrors(local, [...(current ? check.rows : []), ...submitted.rows]);
@@ -86,7 +84,7 @@ export function CsvImportDialog({ device, group, schema, onClose, onAdded }: Add
     setBusy(true);
     setSubmitError(undefined);
     try {
-      await api(mode === 'append' ? 'POST' : 'PUT', paths.tags(device.name, group.name, false), { tags });
+      await owner.putTags(group.name, tags, mode, false);
       await onAdded(
         mode === 'append'
           ? `Imported ${tags.length} tag${tags.length === 1 ? '' : 's'} into ${group.name}${fileName ? ` from ${fileName}` : ''}.`
@@ -204,7 +202,7 @@ export function CsvImportDialog({ device, group, schema, onClose, onAdded }: Add
             />
           </>
         )}
-        <ProblemList details={other} device={device} />
+        <ProblemList details={other} device={owner} />
         {current && check.state === 'failed' && <ErrorBanner error={check.error} title="The gateway could not check the tags" />}
         <ErrorBanner error={unplacedError(submitError)} title="Nothing was imported" />
       </div>

@@ -20,6 +20,7 @@ import { DeviceState } from './device-state.tsx';
 import { SaveAsTemplateDialog, TemplateSection } from './device-template.tsx';
 import { detailsOf, placeDetails, unplacedError } from './error-paths.ts';
 import { GroupsSection } from './groups.tsx';
+import { deviceOwner } from './groups-owner.ts';
 import { ProblemBanner } from './problem-list.tsx';
 import { connectionSummary, isAdvanced, PROTOCOL_HINTS, protocolLabel, settingVisible, withConditionalRequired } from './protocol-hints.ts';
 import { allPaths, checkAll, defaultsOf, type Field, fieldsOf } from './schema-fields.ts';
@@ -364,8 +365,8 @@ function DeviceEditor({ user, schema, config, reload }: EditorProps) {
         </section>
       ) : (
         <>
-          {config.template && <TemplateSection key={JSON.stringify(config.template)} device={config} user={user} onChanged={reload} />}
-          <GroupsSection device={config} schema={schema} user={user} status={status} onChanged={reload} />
+          {config.template && <TemplateSection key={JSON.stringify(config.template)} device={config} schema={schema} user={user} onChanged={reload} />}
+          <GroupsSection owner={deviceOwner(config)} schema={schema} user={user} status={status} onChanged={reload} />
         </>
       )}
       {savingAsTemplate && config && <SaveAsTemplateDialog device={config} onClose={() => setSavingAsTemplate(false)} />}

@@ -15,28 +15,21 @@ import { href, navigate } from '../../components/route.ts';
 import { StatusBadge } from '../../components/status-badge.tsx';
 import { useApi } from '../../components/use-api.ts';
 import { useSubmit } from '../../components/use-submit.ts';
-import { type DeviceConfig, paths, type TagConfig } from './config-api.ts';
-import { fieldsOf } from './schema-fields.ts';
-import { SchemaField, SchemaFields } from './schema-form.tsx';
+import { type ConfigSchema, type DeviceConfig, paths, type TagConfig } from './config-api.ts';
+import { checkAll, type Field, fieldsOf } from './schema-fields.ts';
+import { described, FieldShell, SchemaFields, useDomId } from './schema-form.tsx';
 
 type Overrides = NonNullable<NonNullable<DeviceConfig['template']>['overrides']>;
 
-const [parametersField, propertiesField] = fieldsOf({
-  type: 'object',
-  properties: {
-    parameters: { type: 'object', patternProperties: { '^.+$': {} }, description: "Values for the template's parameters (its defaults apply to the others)." },
-    properties: { type: 'object', patternProperties: { '^.+$': {} }, description: 'Metadata of this tag, published in the DBIRTH.' },
-  },
-});
-const overrideFields = fieldsOf({
-  type: 'object',
-  properties: {
-    address: { type: 'string', description: "Replaces the template's address on this device" },
-    unit: { type: 'string' },
-    description: { type: 'string' },
-    properties: propertiesField?.schema ?? {},
-  },
-});
+/** The tag settings a device may override, in this order; the rest stay the template's. */
+const OVERRIDABLE = ['address', 'unit', 'description', 'steps', 'deadband', 'validRange', 'minIntervalMs', 'properties'];
+
+/** The override form: the tag schema's fields with no defaults and nothing required, so that an empty field is "as the template". */
+const overrideFieldsOf = (schema: ConfigSchema): Field[] =>
+  fieldsOf(schema.tag)
+    .filter((f) => OVERRIDABLE.includes(f.key))
+    .sort((a, b) => OVERRIDABLE.indexOf(a.key) - OVERRIDABLE.indexOf(b.key))
+    .map((f) => ({ ...f, default: undefined, required: false }));
 
 /** "Save as template": a template from this device's groups and tags as they run; optionally the device then uses it. */
 export function SaveAsTemplateDialog({ device, onClose }: { device: DeviceConfig; onClose: () => void }) {
@@ -73,13 +66,25 @@ export function SaveAsTemplateDialog({ device, onClose }: { device: DeviceConfig
 }
 
 /** For a device made from a template: the link, its parameters, the template's tags with overrides, and detach. */
-export function TemplateSection({ device, user, onChanged }: { device: DeviceConfig; user: User; onChanged: () => Promise<void> }) {
+export function TemplateSection({
+  device,
+  schema,
+  user,
+  onChanged,
+}: {
+  device: DeviceConfig;
+  schema: ConfigSchema;
+  user: User;
+  onChanged: () => Promise<void>;
+}) {
   const admin = can(user, 'admin');
   const link = device.template as NonNullable<DeviceConfig['template']>;
   /** The device as it runs; loaded again after each change made here. */
   const resolved = useApi<DeviceConfig>(paths.resolved(device.name));
   const template = useApi<TemplateConfig>(paths.template(link.name));
-  const [parameters, setParameters] = useState<Record<string, unknown>>({ parameters: link.parameters });
+  const [parameters, setParameters] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(link.parameters ?? {}).map(([k, v]) => [k, String(v)])),
+  );
   const [overriding, setOverriding] = useState<TagConfig>();
   const [detaching, setDetaching] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -109,7 +114,18 @@ export function TemplateSection({ device, user, onChanged }: { device: DeviceCon
     else delete next[tag];
     return saveLink({ ...link, overrides: Object.keys(next).length > 0 ? next : undefined });
   };
-  const paramsChanged = JSON.stringify(parameters.parameters ?? {}) !== JSON.stringify(link.parameters ?? {});
+  const declared = template.data?.parameters ?? {};
+  /** The parameters as sent: empty ones left to the template's default; digits a number where the default is one. */
+  const typedParameters = (): Record<string, string | number> | undefined => {
+    const entries = Object.entries(parameters).flatMap(([k, v]) => {
+      const t = v.trim();
+      if (t === '') return [];
+      return [[k, typeof declared[k] === 'number' && /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t] as const];
+    });
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  };
+  const paramsChanged = JSON.stringify(typedParameters() ?? {}) !== JSON.stringify(link.parameters ?? {});
+  const parameterErrors = fieldErrors(error, 'template.parameters');
 
   return (
     <section class="card dv-card" aria-labelledby="dv-template-title">
@@ -127,26 +143,45 @@ export function TemplateSection({ device, user, onChanged }: { device: DeviceCon
         These tags come from the template: a change to it reaches this device. Override a tag to give this device its own address, unit, description or
         metadata. The device's own groups follow below.
       </p>
-      <fieldset class="dv-form-grid" disabled={!admin || busy}>
-        {parametersField && (
-          <SchemaField
-            field={parametersField}
-            parent={parameters}
-            value={parameters.parameters}
-            onChange={(v) => setParameters({ parameters: v })}
-            errors={fieldErrors(error, 'template')}
-          />
-        )}
-      </fieldset>
-      {admin && paramsChanged && (
-        <p>
-          <button
-            type="button"
-            class="btn btn-primary"
-            onClick={() => saveLink({ ...link, parameters: parameters.parameters as Record<string, string | number> | undefined }).catch(() => {})}
-          >
-            Save parameters
-          </button>
+      {Object.keys(declared).length > 0 && (
+        <fieldset class="dv-fieldset" disabled={!admin || busy}>
+          <legend>Parameters</legend>
+          <p class="field-hint dv-legend-hint">They fill the template's addresses for this device; an empty one takes the template's default (shown grey).</p>
+          <div class="dv-form-grid">
+            {Object.entries(declared).map(([name, fallback]) => (
+              <ParameterField
+                key={name}
+                name={name}
+                fallback={fallback}
+                value={parameters[name] ?? ''}
+                error={parameterErrors[name]}
+                onChange={(v) => setParameters({ ...parameters, [name]: v })}
+              />
+            ))}
+          </div>
+          {admin && paramsChanged && (
+            <p class="page-actions">
+              <button type="button" class="btn btn-primary" onClick={() => saveLink({ ...link, parameters: typedParameters() }).catch(() => {})}>
+                Save parameters
+              </button>
+              <button
+                type="button"
+                class="btn"
+                onClick={() => setParameters(Object.fromEntries(Object.entries(link.parameters ?? {}).map(([k, v]) => [k, String(v)])))}
+              >
+                Discard
+              </button>
+            </p>
+          )}
+        </fieldset>
+      )}
+      {resolved.data?.properties && (
+        <p class="muted small">
+          Metadata in its DBIRTH:{' '}
+          {Object.entries(resolved.data.properties)
+            .map(([k, v]) => `${k} = ${String(v)}`)
+            .join(', ')}
+          . The template's metadata applies unless the device sets its own (under Settings above).
         </p>
       )}
       <ErrorBanner error={error ?? resolved.error ?? template.error} title="The device was not changed" />
@@ -193,7 +228,9 @@ export function TemplateSection({ device, user, onChanged }: { device: DeviceCon
       )}
       {overriding && (
         <OverrideDialog
+          schema={schema}
           tag={overriding}
+          original={template.data?.groups.flatMap((g) => g.tags).find((t) => t.name === overriding.name)}
           current={overrides[overriding.name]}
           onClose={() => setOverriding(undefined)}
           onSave={(v) => setOverride(overriding.name, v)}
@@ -216,31 +253,86 @@ export function TemplateSection({ device, user, onChanged }: { device: DeviceCon
   );
 }
 
+function ParameterField({
+  name,
+  fallback,
+  value,
+  error,
+  onChange,
+}: {
+  name: string;
+  fallback: string | number;
+  value: string;
+  error?: string;
+  onChange: (v: string) => void;
+}) {
+  const id = useDomId('tp');
+  return (
+    <FieldShell id={id} label={name} error={error}>
+      <input
+        {...described(id, error)}
+        type="text"
+        class="mono"
+        value={value}
+        placeholder={String(fallback)}
+        autoComplete="off"
+        spellcheck={false}
+        onInput={(e) => onChange(e.currentTarget.value)}
+      />
+    </FieldShell>
+  );
+}
+
 function OverrideDialog({
+  schema,
   tag,
+  original,
   current,
   onClose,
   onSave,
 }: {
+  schema: ConfigSchema;
   tag: TagConfig;
+  /** The tag as the template has it. */
+  original?: TagConfig;
   current?: Partial<TagConfig>;
   onClose: () => void;
   onSave: (v: Partial<TagConfig>) => Promise<void>;
 }) {
+  const fields = useMemo(() => overrideFieldsOf(schema), [schema]);
   const [value, setValue] = useState<Record<string, unknown>>(() => ({ ...current }));
+  const [tried, setTried] = useState(false);
+  const local = tried ? checkAll(fields, value) : {};
   const { busy, error, submit } = useSubmit(async () => {
-    await onSave(value as Partial<TagConfig>);
+    setTried(true);
+    if (Object.keys(checkAll(fields, value)).length > 0) return;
+    // Cleared fields are "as the template": they leave the override.
+    const set = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)));
+    await onSave(set as Partial<TagConfig>);
     onClose();
   });
   return (
-    <Modal title={`Override ${tag.name} on this device`} onClose={onClose}>
+    <Modal title={`Override ${tag.name} on this device`} onClose={onClose} wide>
       <form class="form" onSubmit={submit} noValidate>
         <p class="muted">
-          Only what you fill in replaces the template's setting (now: address {tag.address ?? '—'}, unit {tag.unit ?? '—'}). It stays when the template changes.
+          Only what you fill in replaces the template's setting; empty fields stay as the template has them
+          {original && (
+            <>
+              {' '}
+              (address <code>{original.address ?? '—'}</code>, unit {original.unit || '—'}
+              {original.steps && original.steps.length > 0 ? `, ${original.steps.length} pipeline step(s)` : ''})
+            </>
+          )}
+          . The override stays when the template changes.
         </p>
         <div class="dv-form-grid">
-          <SchemaFields fields={overrideFields} value={value} onChange={setValue} errors={fieldErrors(error, `template.overrides.${tag.name}`)} />
+          <SchemaFields fields={fields} value={value} onChange={setValue} errors={{ ...fieldErrors(error, `template.overrides.${tag.name}`), ...local }} />
         </div>
+        {tried && Object.keys(local).length > 0 && (
+          <p class="field-error" role="alert">
+            Check the fields marked in red.
+          </p>
+        )}
         <ErrorBanner error={error} title="The override was not saved" />
         <FormActions onCancel={onClose} busy={busy} label="Save override" busyLabel="Saving…" />
       </form>

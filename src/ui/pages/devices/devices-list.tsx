@@ -1,6 +1,7 @@
 /**
- * #/devices: every configured device with its protocol, groups, tags and live
- * state (refreshed every 2 s); admins add, enable or disable and delete.
+ * #/devices: every configured device with its protocol, template, groups,
+ * tags and live state (refreshed every 2 s); admins add, enable or disable
+ * and delete.
  */
 import { useState } from 'preact/hooks';
 import { api, can, type User } from '../../api.ts';
@@ -10,7 +11,7 @@ import type { DeviceStatus } from '../../components/gateway-types.ts';
 import { EmptyState, Loading, PageHeader } from '../../components/page-header.tsx';
 import { href } from '../../components/route.ts';
 import { useApi } from '../../components/use-api.ts';
-import { type DeviceConfig, paths, tagCount } from './config-api.ts';
+import { type DeviceConfig, paths, type TemplateConfig, tagCount } from './config-api.ts';
 import { DeleteDeviceDialog } from './delete-device-dialog.tsx';
 import { DeviceState } from './device-state.tsx';
 import { protocolLabel } from './protocol-hints.ts';
@@ -20,6 +21,7 @@ export function DevicesPage({ user }: { user: User }) {
   const admin = can(user, 'admin');
   const config = useApi<DeviceConfig[]>(paths.devices);
   const runtime = useApi<DeviceStatus[]>(paths.runtime, 2000);
+  const templates = useApi<TemplateConfig[]>(paths.templates);
   const [deleting, setDeleting] = useState<DeviceConfig>();
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -43,6 +45,11 @@ export function DevicesPage({ user }: { user: User }) {
 
   const status = (name: string) => runtime.data?.find((s) => s.name === name);
   const devices = config.data;
+  /** A device made from a template runs the template's groups and tags besides its own. */
+  const running = (d: DeviceConfig) => {
+    const t = d.template && templates.data?.find((x) => x.name === d.template?.name);
+    return t ? { groups: [...t.groups, ...d.groups] } : d;
+  };
 
   return (
     <div class="page dv-page">
@@ -87,7 +94,7 @@ export function DevicesPage({ user }: { user: User }) {
           footer={
             <div class="table-footer">
               {devices.length} device{devices.length === 1 ? '' : 's'}, {devices.filter((d) => d.enabled).length} enabled ·{' '}
-              {devices.reduce((n, d) => n + tagCount(d), 0)} tags · states refresh every 2 s
+              {devices.reduce((n, d) => n + tagCount(running(d)), 0)} tags · states refresh every 2 s
             </div>
           }
         >
@@ -95,14 +102,19 @@ export function DevicesPage({ user }: { user: User }) {
             <tr key={d.name}>
               <th scope="row" class="dv-device-name">
                 <a href={href('devices', d.name)}>{d.name}</a>
+                {d.template && (
+                  <span class="cell-sub">
+                    from template <a href={href('templates', d.template.name)}>{d.template.name}</a>
+                  </span>
+                )}
                 {d.readOnly && <span class="cell-sub">writes refused</span>}
               </th>
               <td>{protocolLabel(d.protocol)}</td>
               <td class="dv-state-cell">
                 <DeviceState enabled={d.enabled} status={status(d.name)} />
               </td>
-              <td class="num">{d.groups.length}</td>
-              <td class="num">{tagCount(d)}</td>
+              <td class="num">{running(d).groups.length}</td>
+              <td class="num">{tagCount(running(d))}</td>
               <td>
                 {admin ? (
                   <label class="dv-switch">

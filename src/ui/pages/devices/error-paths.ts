@@ -87,7 +87,7 @@ export function errorsByRow(errors: readonly RowError[]): Map<number, Map<string
 /** The device a path is in, to name its groups and tags. */
 export interface Named {
   name: string;
-  groups?: { name: string; tags?: { name: string }[] }[];
+  groups?: readonly { name: string; tags?: readonly { name: string }[] }[];
 }
 
 /** A path people read: `groups[0].tags[2].address` → `group "fast", tag "T3", address`. */
@@ -96,7 +96,7 @@ export function describePath(path: string, device?: Named): string {
   // A path of the whole document (a clash with another group's tag) names the device first: this page is about it.
   if (parts[0] === 'devices' && typeof parts[1] === 'number') parts.splice(0, 2);
   const words: string[] = [];
-  let group: { name: string; tags?: { name: string }[] } | undefined;
+  let group: { name: string; tags?: readonly { name: string }[] } | undefined;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
     const index = parts[i + 1];

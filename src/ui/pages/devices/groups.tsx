@@ -1,10 +1,10 @@
 /**
- * A device's groups: one tab per group with its interval, mode and tags;
- * admins add, edit and delete groups (subscribe mode only where the protocol
- * has subscriptions, with its queue size and deadband).
+ * A device's or a template's groups: one tab per group with its interval,
+ * mode and tags; admins add, edit and delete groups (subscribe mode only
+ * where the protocol has subscriptions, with its queue size and deadband).
  */
 import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
-import { api, can, type User } from '../../api.ts';
+import { can, type ErrorDetail, type User } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { FormActions } from '../../components/form-field.tsx';
 import { formatCount, formatMs } from '../../components/format.ts';
@@ -12,33 +12,41 @@ import type { DeviceStatus } from '../../components/gateway-types.ts';
 import { ConfirmDialog, Modal } from '../../components/modal.tsx';
 import { EmptyState } from '../../components/page-header.tsx';
 import { tabAfterKey } from '../../components/tab-keys.ts';
-import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
-import { paths } from './config-api.ts';
+import type { ConfigSchema, GroupConfig } from './config-api.ts';
 import { detailsOf, placeDetails, unplacedError } from './error-paths.ts';
+import { type GroupsOwner, tagDetails } from './groups-owner.ts';
 import { ProblemList } from './problem-list.tsx';
 import { allPaths, checkAll, defaultsOf, type Field, fieldsOf } from './schema-fields.ts';
 import { SchemaFields } from './schema-form.tsx';
 import { TagTable } from './tag-table.tsx';
 
 interface GroupsProps {
-  device: DeviceConfig;
+  owner: GroupsOwner;
   schema: ConfigSchema;
   user: User;
   status?: DeviceStatus;
   onChanged: () => Promise<void>;
+  /** The gateway's problems with these groups from a save made elsewhere (the whole template): `groups[i]…`. */
+  problems?: readonly ErrorDetail[];
 }
 
 /** The group named in the page's query (#/devices/D?group=fast), so that a reload keeps it. */
 const groupInHash = () => new URLSearchParams(location.hash.split('?')[1] ?? '').get('group') ?? undefined;
 
-export function GroupsSection({ device, schema, user, status, onChanged }: GroupsProps) {
+export function GroupsSection({ owner, schema, user, status, onChanged, problems = [] }: GroupsProps) {
   const admin = can(user, 'admin');
   const [selected, setSelected] = useState<string | undefined>(groupInHash);
   const [editing, setEditing] = useState<GroupConfig | 'new'>();
   const [deleting, setDeleting] = useState<GroupConfig>();
   const tabs = useRef<HTMLDivElement>(null);
-  const group = device.groups.find((g) => g.name === selected) ?? device.groups[0];
-  const subscribes = schema.protocols[device.protocol]?.subscribes ?? false;
+  const groups = owner.groups;
+  const group = groups.find((g) => g.name === selected) ?? groups[0];
+  const groupIndex = group ? groups.indexOf(group) : -1;
+  const subscribes = schema.protocols[owner.protocol]?.subscribes ?? false;
+  const templated = !!owner.device?.template;
+  /** Groups with a problem from the last save elsewhere, and the shown group's own (not its tags'). */
+  const faulted = new Set(problems.flatMap((d) => /^groups\[(\d+)\]/.exec(d.path)?.[1] ?? []).map(Number));
+  const groupProblems = problems.filter((d) => d.path.startsWith(`groups[${groupIndex}].`) && !d.path.startsWith(`groups[${groupIndex}].tags[`));
 
   /** True while the shown group's tag table has unsaved edits. */
   const tagsDirty = useRef(false);
@@ -54,10 +62,10 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
   };
 
   const onTabKey = (e: KeyboardEvent, index: number) => {
-    const to = tabAfterKey(e.key, index, device.groups.length);
+    const to = tabAfterKey(e.key, index, groups.length);
     if (to === undefined) return;
     e.preventDefault();
-    const g = device.groups[to];
+    const g = groups[to];
     if (!g) return;
     select(g.name);
     tabs.current?.querySelectorAll<HTMLElement>('[role="tab"]')[to]?.focus();
@@ -68,15 +76,15 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
   return (
     <section class="card dv-card dv-groups" aria-labelledby="dv-groups-title">
       <div class="dv-section-head">
-        <h2 id="dv-groups-title">{device.template ? 'Its own groups and tags' : 'Groups and tags'}</h2>
+        <h2 id="dv-groups-title">{templated ? 'Its own groups and tags' : 'Groups and tags'}</h2>
         {admin && (
           <button type="button" class="btn" onClick={() => setEditing('new')}>
             Add group
           </button>
         )}
       </div>
-      {device.groups.length === 0 ? (
-        <EmptyState title={device.template ? 'No groups of its own: its tags come from the template' : 'No groups yet'}>
+      {groups.length === 0 ? (
+        <EmptyState title={templated ? 'No groups of its own: its tags come from the template' : 'No groups yet'}>
           <p>
             A group is a set of tags the gateway reads together, at one interval (say 1000 ms for process values, 100 ms for fast signals).
             {admin ? ' Add a group, then its tags: one by one, as a numbered range, or from a CSV file.' : ' An administrator adds them.'}
@@ -92,7 +100,7 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
       ) : (
         <>
           <div class="dv-tabs" role="tablist" aria-label="Groups" ref={tabs}>
-            {device.groups.map((g, i) => {
+            {groups.map((g, i) => {
               const active = g === group;
               return (
                 <button
@@ -107,7 +115,10 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
                   onClick={() => select(g.name)}
                   onKeyDown={(e) => onTabKey(e, i)}
                 >
-                  <span class="dv-tab-name">{g.name}</span>
+                  <span class="dv-tab-name">
+                    {g.name}
+                    {faulted.has(i) && <span class="field-error"> · problems</span>}
+                  </span>
                   <span class="dv-tab-meta">
                     {formatCount(g.tags.length)} tag{g.tags.length === 1 ? '' : 's'} · {formatMs(g.intervalMs)}
                   </span>
@@ -116,7 +127,7 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
             })}
           </div>
           {group && (
-            <div role="tabpanel" id="dv-group-panel" aria-labelledby={`dv-tab-${device.groups.indexOf(group)}`} class="dv-group-panel">
+            <div role="tabpanel" id="dv-group-panel" aria-labelledby={`dv-tab-${groupIndex}`} class="dv-group-panel">
               <div class="dv-group-summary">
                 <p>
                   <strong>{group.mode === 'subscribe' ? 'Subscribed' : 'Polled'}</strong>{' '}
@@ -150,15 +161,17 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
                   </div>
                 )}
               </div>
+              <ProblemList details={groupProblems} device={owner} />
               <TagTable
-                key={`${device.name}/${group.name}`}
-                device={device}
+                key={`${owner.name}/${group.name}`}
+                owner={owner}
                 group={group}
                 schema={schema}
                 user={user}
                 status={status}
                 onSaved={onChanged}
                 onDirty={onDirty}
+                problems={owner.inMemory ? tagDetails(problems, groupIndex) : undefined}
               />
             </div>
           )}
@@ -166,7 +179,7 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
       )}
       {editing && (
         <GroupDialog
-          device={device}
+          owner={owner}
           schema={schema}
           group={editing === 'new' ? undefined : editing}
           subscribes={subscribes}
@@ -185,14 +198,15 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
           danger
           onClose={() => setDeleting(undefined)}
           onConfirm={async () => {
-            await api('DELETE', paths.group(device.name, deleting.name));
+            await owner.deleteGroup(deleting.name);
             setSelected(undefined);
             await onChanged();
           }}
         >
           <p>
-            The gateway stops reading group <strong>{deleting.name}</strong> of {device.name}, and its {deleting.tags.length} tag
-            {deleting.tags.length === 1 ? '' : 's'} are deleted with it.
+            {owner.device ? 'The gateway stops reading group' : 'The template loses group'} <strong>{deleting.name}</strong>
+            {owner.device ? ` of ${owner.name}` : ''}, and its {deleting.tags.length} tag
+            {deleting.tags.length === 1 ? '' : 's'} are deleted with it.{owner.inMemory ? ' Save the template to apply it.' : ''}
           </p>
         </ConfirmDialog>
       )}
@@ -201,7 +215,7 @@ export function GroupsSection({ device, schema, user, status, onChanged }: Group
 }
 
 interface GroupDialogProps {
-  device: DeviceConfig;
+  owner: GroupsOwner;
   schema: ConfigSchema;
   group?: GroupConfig;
   subscribes: boolean;
@@ -209,7 +223,7 @@ interface GroupDialogProps {
   onSaved: (g: GroupConfig) => Promise<void>;
 }
 
-function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: GroupDialogProps) {
+function GroupDialog({ owner, schema, group, subscribes, onClose, onSaved }: GroupDialogProps) {
   const fields = useMemo(() => fieldsOf(schema.group, '', ['tags']), [schema]);
   const [draft, setDraft] = useState<Record<string, unknown>>(() => {
     if (group) {
@@ -217,11 +231,13 @@ function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: Gr
       return structuredClone(rest);
     }
     const defaults = defaultsOf(fields);
-    return { ...defaults, name: device.groups.length === 0 ? 'main' : '' };
+    return { ...defaults, name: owner.groups.length === 0 ? 'main' : '' };
   });
   const [tried, setTried] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  /** A name another group of the template has (a device's gateway says so itself). */
+  const [nameTaken, setNameTaken] = useState<string>();
 
   const visible = (f: Field, parent: Record<string, unknown>) => {
     if (f.path === 'mode') return subscribes;
@@ -243,6 +259,7 @@ function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: Gr
 
   const local = tried ? checkAll(fields, draft, visible) : {};
   if (tried && !String(draft.name ?? '').trim()) local.name = 'is required';
+  else if (nameTaken && String(draft.name ?? '').trim() === nameTaken) local.name = `there is a group "${nameTaken}" already`;
   const placed = placeDetails(detailsOf(error), allPaths(fields));
   const errors = { ...placed.byPath, ...local };
 
@@ -254,12 +271,17 @@ function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: Gr
     if (Object.keys(problems).length > 0) return;
     setBusy(true);
     setError(undefined);
-    const body = { ...draft, name: String(draft.name).trim(), tags: group?.tags ?? [] };
+    const body = { ...draft, name: String(draft.name).trim(), tags: group?.tags ?? [] } as GroupConfig;
+    const name = body.name;
+    if (owner.groups.some((g) => g.name === name && g !== group)) {
+      setError(undefined);
+      setTried(true);
+      setBusy(false);
+      setNameTaken(name);
+      return;
+    }
     try {
-      const saved = group
-        ? await api<GroupConfig>('PUT', paths.group(device.name, group.name), body)
-        : await api<GroupConfig>('POST', paths.groups(device.name), body);
-      await onSaved(saved);
+      await onSaved(await owner.putGroup(group?.name, body));
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -267,12 +289,12 @@ function GroupDialog({ device, schema, group, subscribes, onClose, onSaved }: Gr
   };
 
   return (
-    <Modal title={group ? `Edit group ${group.name}` : `Add a group to ${device.name}`} onClose={onClose}>
+    <Modal title={group ? `Edit group ${group.name}` : `Add a group to ${owner.name}`} onClose={onClose}>
       <form class="form" onSubmit={submit} noValidate>
         <div class="dv-form-grid">
           <SchemaFields fields={fields} value={draft} onChange={change} errors={errors} visible={visible} />
         </div>
-        {!subscribes && <p class="note small">{device.protocol} devices are polled: the gateway reads the group's tags every interval.</p>}
+        {!subscribes && <p class="note small">{owner.protocol} devices are polled: the gateway reads the group's tags every interval.</p>}
         <ProblemList details={placed.other} />
         <ErrorBanner error={unplacedError(error)} title="The group was not saved" />
         <FormActions onCancel={onClose} busy={busy} label={group ? 'Save group' : 'Add group'} busyLabel="Saving…" />

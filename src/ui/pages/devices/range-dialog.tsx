@@ -4,11 +4,9 @@
  * type, and added in one request.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { api } from '../../api.ts';
 import { ErrorBanner } from '../../components/error-banner.tsx';
 import { Modal } from '../../components/modal.tsx';
 import { type AddTagsDialogProps, AddTagsFooter, type StatusTone } from './add-tags-dialog.tsx';
-import { paths } from './config-api.ts';
 import { detailsOf, mergeRowErrors, rowDetails, unplacedError } from './error-paths.ts';
 import { ProblemList } from './problem-list.tsx';
 import { PROTOCOL_HINTS } from './protocol-hints.ts';
@@ -18,8 +16,9 @@ import { TagPreview } from './tag-preview.tsx';
 import { defaultStep, generateRange, hasCounter, MAX_RANGE, type RangeSpec, stepUnit } from './tag-range.ts';
 import { dryRunKey, useDryRun } from './use-dry-run.ts';
 
-export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTagsDialogProps) {
-  const hints = PROTOCOL_HINTS[device.protocol];
+export function RangeDialog({ owner, group, schema, onClose, onAdded }: AddTagsDialogProps) {
+  const protocol = owner.protocol;
+  const hints = PROTOCOL_HINTS[protocol];
   const initialType = schema.dataTypes.includes('float32') ? 'float32' : (schema.dataTypes[0] ?? 'int16');
   const initialStart = hints?.rangeStart(initialType) ?? '';
   const [form, setForm] = useState({
@@ -28,7 +27,7 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTags
     count: '10',
     type: initialType,
     startAddress: initialStart,
-    step: String(defaultStep(device.protocol, initialType, initialStart)),
+    step: String(defaultStep(protocol, initialType, initialStart)),
     access: 'read' as 'read' | 'readwrite',
     unit: '',
     description: '',
@@ -42,13 +41,13 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTags
     const next = { ...form, ...patch };
     if (patch.type !== undefined && !touched.startAddress && hints) next.startAddress = hints.rangeStart(patch.type);
     if ((patch.type !== undefined || patch.startAddress !== undefined) && !touched.step)
-      next.step = String(defaultStep(device.protocol, next.type, next.startAddress));
+      next.step = String(defaultStep(protocol, next.type, next.startAddress));
     setForm(next);
     setSubmitError(undefined);
   };
 
   const spec: RangeSpec = {
-    protocol: device.protocol,
+    protocol,
     namePattern: form.namePattern,
     first: Number(form.first),
     count: Number(form.count),
@@ -59,11 +58,11 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTags
     unit: form.unit,
     description: form.description,
   };
-  const range = useMemo(() => generateRange(spec), [JSON.stringify(form), device.protocol]);
+  const range = useMemo(() => generateRange(spec), [JSON.stringify(form), protocol]);
   const specErrors = Object.fromEntries(range.errors.map((e) => [e.field, e.message]));
-  const taken = useMemo(() => namesOutside(device.groups), [device.groups]);
+  const taken = useMemo(() => namesOutside(owner.groups), [owner.groups]);
   const local = useMemo(() => checkTags(range.tags, { dataTypes: schema.dataTypes, taken }), [range.tags, schema.dataTypes, taken]);
-  const check = useDryRun(device.name, group.name, range.tags.length > 0 && local.length === 0 ? range.tags : undefined, 'append');
+  const check = useDryRun(owner, group.name, range.tags.length > 0 && local.length === 0 ? range.tags : undefined, 'append');
   const submitted = rowDetails(detailsOf(submitError), 'tags');
   const rowErrors = mergeRowErrors(local, [...check.rows, ...submitted.rows]);
   const other = [...check.other, ...submitted.other];
@@ -74,7 +73,7 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTags
     setBusy(true);
     setSubmitError(undefined);
     try {
-      await api('POST', paths.tags(device.name, group.name, false), { tags: range.tags });
+      await owner.putTags(group.name, range.tags, 'append', false);
       const first = range.tags[0];
       const last = range.tags[range.tags.length - 1];
       await onAdded(`Added ${range.tags.length} tags to ${group.name}: ${first?.name} (${first?.address}) to ${last?.name} (${last?.address}).`);
@@ -157,7 +156,7 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTags
               'Address step',
               counterAddress ? 'The address has {n}: the counter fills it.' : 'Between consecutive tags; follows the type until you change it.',
               { inputMode: 'numeric', disabled: counterAddress },
-              counterAddress ? undefined : stepUnit(device.protocol, form.type, form.startAddress),
+              counterAddress ? undefined : stepUnit(protocol, form.type, form.startAddress),
             )}
             <FieldShell id={ids.access} label="Access">
               <select id={ids.access} value={form.access} onChange={(e) => set({ access: e.currentTarget.value as 'read' | 'readwrite' })}>
@@ -179,7 +178,7 @@ export function RangeDialog({ device, group, schema, onClose, onAdded }: AddTags
         ) : (
           <p class="muted">Fix the settings above to see the tags.</p>
         )}
-        <ProblemList details={other} device={device} />
+        <ProblemList details={other} device={owner} />
         {check.state === 'failed' && <ErrorBanner error={check.error} title="The gateway could not check the tags" />}
         <ErrorBanner error={unplacedError(submitError)} title="The tags were not added" />
       </div>

@@ -1,12 +1,15 @@
 /**
  * The tags of one group in an editable table: edit in place, add, delete,
- * then save the whole list at once (PUT …/tags); every problem sits on its
- * row and column. Ranges, CSV imports and the OPC UA browser add tags
- * directly (POST …/tags) after a dry run. Each tag's other settings (steps,
- * deadband…) are kept as they are. Viewers and operators see a plain table.
+ * then save the whole list at once (a device's: PUT …/tags); every problem
+ * sits on its row and column. Ranges, CSV imports and the OPC UA browser add
+ * tags directly after a dry run. A tag's other settings (metadata, steps,
+ * deadband…) are edited in its settings dialog. The group may be a
+ * template's, kept in the page's draft: then every edit goes straight into
+ * it and the template's own Save applies it. Viewers and operators see a
+ * plain table.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, can, type ErrorDetail, type User } from '../../api.ts';
+import { can, type ErrorDetail, type User } from '../../api.ts';
 import { actionsColumn, DataTable, shownColumns } from '../../components/data-table.tsx';
 import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
 import { formatValue } from '../../components/format.ts';
@@ -15,15 +18,17 @@ import { EmptyState } from '../../components/page-header.tsx';
 import { QualityBadge } from '../../components/status-badge.tsx';
 import { useApi } from '../../components/use-api.ts';
 import { BrowseDialog } from './browse-dialog.tsx';
-import type { ConfigSchema, DeviceConfig, GroupConfig } from './config-api.ts';
+import type { ConfigSchema, GroupConfig } from './config-api.ts';
 import { paths } from './config-api.ts';
 import { tagsToCsv } from './csv.ts';
 import { CsvImportDialog } from './csv-dialog.tsx';
 import { detailsOf, errorsByRow, rowDetails, unplacedError } from './error-paths.ts';
+import type { GroupsOwner } from './groups-owner.ts';
 import { ProblemBanner } from './problem-list.tsx';
 import { PROTOCOL_HINTS } from './protocol-hints.ts';
 import { RangeDialog } from './range-dialog.tsx';
 import { ACCESS_VALUES, checkTags, cleanTag, namesOutside, type RowError, type TagDraft } from './tag-checks.ts';
+import { TagSettingsDialog } from './tag-settings-dialog.tsx';
 import { useWarnUnsaved } from './use-unsaved.ts';
 
 interface Row {
@@ -36,7 +41,7 @@ const rowsOf = (tags: readonly TagDraft[]): Row[] => tags.map((t) => ({ id: next
 const PAGE = 100;
 
 interface TagTableProps {
-  device: DeviceConfig;
+  owner: GroupsOwner;
   group: GroupConfig;
   schema: ConfigSchema;
   user: User;
@@ -44,10 +49,13 @@ interface TagTableProps {
   onSaved: () => Promise<void>;
   /** Told when the table gets or loses unsaved edits (so that switching groups can ask first). */
   onDirty?: (dirty: boolean) => void;
+  /** The gateway's problems with these tags from a save made elsewhere (the whole template): `tags[i].field`. */
+  problems?: readonly ErrorDetail[];
 }
 
-export function TagTable({ device, group, schema, user, status, onSaved, onDirty }: TagTableProps) {
+export function TagTable({ owner, group, schema, user, status, onSaved, onDirty, problems }: TagTableProps) {
   const admin = can(user, 'admin');
+  const device = owner.device;
   const saved: TagDraft[] = group.tags;
   const [rows, setRows] = useState<Row[]>(() => rowsOf(saved));
   const [base, setBase] = useState(saved);
@@ -60,10 +68,13 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
   const [server, setServer] = useState<{ rows: (RowError & { id: number })[]; other: ErrorDetail[]; error?: unknown }>({ rows: [], other: [] });
   const [notice, setNotice] = useState<string>();
   const [dialog, setDialog] = useState<'range' | 'csv' | 'browse'>();
+  /** The row whose other settings are open in the dialog. */
+  const [settingsOf, setSettingsOf] = useState<number>();
   const tableRef = useRef<HTMLTableElement>(null);
   const focusRow = useRef<number | undefined>(undefined);
 
-  const dirty = JSON.stringify(rows.map((r) => r.tag)) !== JSON.stringify(base);
+  // In memory the table is the owner's list: nothing of its own to save.
+  const dirty = !owner.inMemory && JSON.stringify(rows.map((r) => r.tag)) !== JSON.stringify(base);
   useWarnUnsaved(dirty);
   useEffect(() => {
     onDirty?.(dirty);
@@ -71,6 +82,11 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
   }, [dirty, onDirty]);
   // A reload after a save (or another page's change) brings new tags: take them unless the user is editing.
   useEffect(() => {
+    if (owner.inMemory) {
+      // Only a change from outside (a CSV import, a range) differs from the rows: the table's own edits come back equal.
+      if (JSON.stringify(saved) !== JSON.stringify(rows.map((r) => r.tag))) setRows(rowsOf(saved));
+      return;
+    }
     if (JSON.stringify(saved) === JSON.stringify(base)) return;
     if (!dirty) {
       setRows(rowsOf(saved));
@@ -84,30 +100,48 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
     focusRow.current = undefined;
   });
 
-  const values = useApi<TagValue[]>(device.enabled ? paths.values(device.name) : undefined, 2000);
+  const values = useApi<TagValue[]>(device?.enabled ? paths.values(device.name) : undefined, 2000);
   const liveByTag = useMemo(() => new Map((values.data ?? []).map((v) => [v.tag, v])), [values.data]);
-  const hints = PROTOCOL_HINTS[device.protocol];
-  const addressHelp = schema.protocols[device.protocol]?.addressHelp ?? hints?.addressHelp;
+  const hints = PROTOCOL_HINTS[owner.protocol];
+  const addressHelp = schema.protocols[owner.protocol]?.addressHelp ?? hints?.addressHelp;
 
-  const taken = useMemo(() => namesOutside(device.groups, group.name), [device.groups, group.name]);
+  const taken = useMemo(() => namesOutside(owner.groups, group.name), [owner.groups, group.name]);
+  const fromOutside = useMemo(() => rowDetails(problems ?? [], 'tags'), [problems]);
   const localErrors = checkTags(
     rows.map((r) => r.tag),
     { dataTypes: schema.dataTypes, taken },
-  ).filter((e) => tried || e.message !== 'is required');
-  const idErrors = [...localErrors.map((e) => ({ ...e, id: rows[e.row]?.id ?? -1 })), ...server.rows.filter((e) => rows.some((r) => r.id === e.id))];
+  ).filter((e) => tried || fromOutside.rows.length > 0 || e.message !== 'is required');
+  const idErrors = [
+    ...localErrors.map((e) => ({ ...e, id: rows[e.row]?.id ?? -1 })),
+    ...server.rows.filter((e) => rows.some((r) => r.id === e.id)),
+    ...fromOutside.rows.map((e) => ({ ...e, id: rows[e.row]?.id ?? -1 })),
+  ];
   const byId = errorsByRow(idErrors.map((e) => ({ ...e, row: e.id })));
   const problemRows = new Set(idErrors.map((e) => e.id));
 
+  /** The new rows; in memory they go straight into the owner. */
+  const change = (next: Row[]) => {
+    setRows(next);
+    if (owner.inMemory)
+      void owner.putTags(
+        group.name,
+        next.map((r) => r.tag),
+        'replace',
+        false,
+      );
+  };
   const update = (id: number, patch: Partial<TagDraft>) => {
-    setRows(rows.map((r) => (r.id === id ? { ...r, tag: { ...r.tag, ...patch } } : r)));
+    change(rows.map((r) => (r.id === id ? { ...r, tag: { ...r.tag, ...patch } } : r)));
     setNotice(undefined);
   };
-  const remove = (id: number) => setRows(rows.filter((r) => r.id !== id));
+  /** A tag's settings replaced as a whole (the settings dialog leaves keys out). */
+  const replace = (id: number, tag: TagDraft) => change(rows.map((r) => (r.id === id ? { ...r, tag } : r)));
+  const remove = (id: number) => change(rows.filter((r) => r.id !== id));
   const addRow = () => {
     const last = rows[rows.length - 1]?.tag;
     const type = last?.type ?? (schema.dataTypes.includes('float32') ? 'float32' : (schema.dataTypes[0] ?? 'int16'));
     const row = { id: nextId++, tag: { name: '', address: '', type, access: 'read' } };
-    setRows([...rows, row]);
+    change([...rows, row]);
     setFilter('');
     setOnlyProblems(false);
     setLimit(Math.max(limit, rows.length + 1));
@@ -133,12 +167,12 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
     setBusy(true);
     const ids = rows.map((r) => r.id);
     try {
-      await api('PUT', paths.tags(device.name, group.name), { tags });
+      await owner.putTags(group.name, tags, 'replace', false);
       setServer({ rows: [], other: [] });
       setTried(false);
       setBase(tags);
       setRows(rowsOf(tags));
-      setNotice(`Saved ${tags.length} tag${tags.length === 1 ? '' : 's'} of group ${group.name}.${device.enabled ? ' The device restarted with them.' : ''}`);
+      setNotice(`Saved ${tags.length} tag${tags.length === 1 ? '' : 's'} of group ${group.name}.${owner.afterSave}`);
       await onSaved();
     } catch (err) {
       const mapped = rowDetails(detailsOf(err), 'tags');
@@ -159,13 +193,14 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
-    a.download = `${device.name}-${group.name}-tags.csv`.replace(/[^\w.-]+/g, '_');
+    a.download = `${owner.name}-${group.name}-tags.csv`.replace(/[^\w.-]+/g, '_');
     document.body.append(a);
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
 
+  const settingsRow = rows.find((r) => r.id === settingsOf);
   const needle = filter.trim().toLowerCase();
   const shown = rows.filter(
     (r) =>
@@ -173,7 +208,7 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
       (!needle || [r.tag.name, r.tag.address, r.tag.type, r.tag.unit, r.tag.description].some((v) => v?.toLowerCase().includes(needle))),
   );
   const visibleRows = shown.slice(0, limit);
-  const browsable = device.protocol === 'opcua';
+  const browsable = device?.protocol === 'opcua';
   const connected = status?.connection.state === 'connected';
   const editBlocked = dirty ? 'Save or discard your edits in the table first.' : undefined;
   const columns = [
@@ -194,8 +229,8 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
     'Access',
     'Unit',
     'Description',
-    'Value',
-    admin && actionsColumn('Delete'),
+    device && 'Value',
+    actionsColumn(admin ? 'Settings and delete' : 'Settings'),
   ];
 
   return (
@@ -299,7 +334,6 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
           {visibleRows.map((r) => {
             const index = rows.indexOf(r) + 1;
             const errs = byId.get(r.id);
-            const steps = Array.isArray(r.tag.steps) ? r.tag.steps.length : 0;
             const live = liveByTag.get(r.tag.name);
             return [
               <tr key={r.id} data-row={r.id} class={errs ? 'dv-row-invalid' : undefined}>
@@ -363,39 +397,47 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
                     <td class="cell-wrap">{r.tag.description ?? ''}</td>
                   </>
                 )}
-                <td class="value-cell dv-value">
-                  {live ? (
-                    <>
-                      {formatValue(live.value, r.tag.type)}
-                      {r.tag.unit && live.value !== null && <span class="unit">{r.tag.unit}</span>}
-                      {live.quality !== 'good' && (
-                        <>
-                          {' '}
-                          <QualityBadge quality={live.quality} title={live.reason} />
-                        </>
-                      )}
-                    </>
-                  ) : (
-                    <span class="muted">—</span>
-                  )}
-                  {steps > 0 && (
-                    <span class="cell-sub">
-                      {steps} pipeline step{steps === 1 ? '' : 's'} (kept)
-                    </span>
-                  )}
-                </td>
-                {admin && (
-                  <td class="dv-cell dv-cell-action">
-                    <button
-                      type="button"
-                      class="btn btn-small btn-ghost dv-danger-text"
-                      onClick={() => remove(r.id)}
-                      aria-label={`Delete tag ${r.tag.name || `in row ${index}`}`}
-                    >
-                      Delete
-                    </button>
+                {device && (
+                  <td class="value-cell dv-value">
+                    {live ? (
+                      <>
+                        {formatValue(live.value, r.tag.type)}
+                        {r.tag.unit && live.value !== null && <span class="unit">{r.tag.unit}</span>}
+                        {live.quality !== 'good' && (
+                          <>
+                            {' '}
+                            <QualityBadge quality={live.quality} title={live.reason} />
+                          </>
+                        )}
+                      </>
+                    ) : (
+                      <span class="muted">—</span>
+                    )}
                   </td>
                 )}
+                <td class="dv-cell dv-cell-action">
+                  <span class="dv-row-actions">
+                    <button
+                      type="button"
+                      class="btn btn-small btn-ghost"
+                      onClick={() => setSettingsOf(r.id)}
+                      aria-label={`Settings of tag ${r.tag.name || `in row ${index}`}`}
+                    >
+                      Settings…
+                    </button>
+                    {admin && (
+                      <button
+                        type="button"
+                        class="btn btn-small btn-ghost dv-danger-text"
+                        onClick={() => remove(r.id)}
+                        aria-label={`Delete tag ${r.tag.name || `in row ${index}`}`}
+                      >
+                        Delete
+                      </button>
+                    )}
+                  </span>
+                  {extrasOf(r.tag) && <span class="cell-sub">{extrasOf(r.tag)}</span>}
+                </td>
               </tr>,
               errs?.get('') && (
                 <tr key={`${r.id}-e`} class="dv-row-errors">
@@ -409,7 +451,7 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
         </DataTable>
       )}
 
-      <ProblemBanner title="The tags were not saved:" details={server.other} device={device} />
+      <ProblemBanner title="The tags were not saved:" details={[...server.other, ...fromOutside.other]} device={owner} />
       <ErrorBanner error={server.error} title="The tags were not saved" />
       {admin && (dirty || idErrors.length > 0) && (
         <section class="dv-save-bar" aria-label="Unsaved tag changes">
@@ -431,11 +473,36 @@ export function TagTable({ device, group, schema, user, status, onSaved, onDirty
         </section>
       )}
 
-      {dialog === 'range' && <RangeDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
-      {dialog === 'csv' && <CsvImportDialog device={device} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
-      {dialog === 'browse' && <BrowseDialog device={device} group={group} onClose={() => setDialog(undefined)} onAdded={added} />}
+      {dialog === 'range' && <RangeDialog owner={owner} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
+      {dialog === 'csv' && <CsvImportDialog owner={owner} group={group} schema={schema} onClose={() => setDialog(undefined)} onAdded={added} />}
+      {dialog === 'browse' && device && <BrowseDialog device={device} group={group} onClose={() => setDialog(undefined)} onAdded={added} />}
+      {settingsRow && (
+        <TagSettingsDialog
+          tag={settingsRow.tag}
+          schema={schema}
+          editable={admin}
+          then={owner.inMemory ? 'Save the template to apply them.' : 'Save the tags to apply them.'}
+          onClose={() => setSettingsOf(undefined)}
+          onDone={(tag) => {
+            replace(settingsRow.id, tag);
+            setSettingsOf(undefined);
+          }}
+        />
+      )}
     </div>
   );
+}
+
+/** "2 pipeline steps · 3 metadata": what a tag has besides its columns. */
+function extrasOf(tag: TagDraft): string | undefined {
+  const steps = Array.isArray(tag.steps) ? tag.steps.length : 0;
+  const properties = tag.properties && typeof tag.properties === 'object' ? Object.keys(tag.properties).length : 0;
+  const parts = [
+    steps > 0 && `${steps} pipeline step${steps === 1 ? '' : 's'}`,
+    tag.deadband !== undefined && 'deadband',
+    properties > 0 && `${properties} metadata`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(' · ') : undefined;
 }
 
 interface CellProps {

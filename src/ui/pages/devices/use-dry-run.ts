@@ -5,9 +5,9 @@
  * before anything is saved.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api, type ErrorDetail } from '../../api.ts';
-import { paths } from './config-api.ts';
+import { ApiError, type ErrorDetail } from '../../api.ts';
 import { rowDetails } from './error-paths.ts';
+import type { GroupsOwner } from './groups-owner.ts';
 import type { RowError, TagDraft } from './tag-checks.ts';
 
 export interface DryRun {
@@ -21,7 +21,7 @@ export interface DryRun {
 }
 
 /** Checks `tags` (appended with POST, or replacing the group's with PUT) after `delayMs` of quiet. */
-export function useDryRun(device: string, group: string, tags: TagDraft[] | undefined, mode: 'append' | 'replace', delayMs = 400): DryRun {
+export function useDryRun(owner: GroupsOwner, group: string, tags: TagDraft[] | undefined, mode: 'append' | 'replace', delayMs = 400): DryRun {
   const [result, setResult] = useState<DryRun>({ state: 'idle', rows: [], other: [] });
   const key = tags ? `${mode}:${JSON.stringify(tags)}` : undefined;
   useEffect(() => {
@@ -33,7 +33,7 @@ export function useDryRun(device: string, group: string, tags: TagDraft[] | unde
     setResult((r) => ({ ...r, state: 'checking' }));
     const timer = setTimeout(async () => {
       try {
-        await api(mode === 'append' ? 'POST' : 'PUT', paths.tags(device, group, true), { tags });
+        await owner.putTags(group, tags, mode, true);
         if (live) setResult({ state: 'ok', rows: [], other: [], checked: key });
       } catch (error) {
         if (!live) return;
@@ -47,7 +47,8 @@ export function useDryRun(device: string, group: string, tags: TagDraft[] | unde
       live = false;
       clearTimeout(timer);
     };
-  }, [key, device, group]);
+    // The owner object is made anew each render; its name stands for it.
+  }, [key, owner.name, group]);
   return result;
 }
 

@@ -1,25 +1,32 @@
 /**
  * #/templates: device templates (groups and tags defined once for many
  * devices), the devices made from each, and the ready-made library;
- * #/templates/new and #/templates/:name: a template's settings, groups and
- * tags (edited in place or as CSV), saved after a preview of the devices and
- * tags the change touches; devices made from it in one step.
+ * #/templates/new and #/templates/:name: a template's settings, and its
+ * groups and tags in the same editors as a device's (kept in the page's
+ * draft), saved after a preview of the devices and tags the change touches;
+ * devices made from it in one step.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, api, can, type User } from '../../api.ts';
 import { actionsColumn, DataTable, Table } from '../../components/data-table.tsx';
-import { Banner, ErrorBanner, fieldErrors } from '../../components/error-banner.tsx';
+import { Banner, ErrorBanner } from '../../components/error-banner.tsx';
 import { FormField } from '../../components/form-field.tsx';
 import type { TemplateConfig } from '../../components/gateway-types.ts';
 import { ConfirmDialog, Modal } from '../../components/modal.tsx';
 import { EmptyState, Loading, PageHeader } from '../../components/page-header.tsx';
 import { href, navigate } from '../../components/route.ts';
 import { useApi } from '../../components/use-api.ts';
-import { type ConfigSchema, type GroupConfig, paths, type TagConfig, tagCount, useConfigSchema } from '../devices/config-api.ts';
-import { tagsFromCsv, tagsToCsv } from '../devices/csv.ts';
+import { type ConfigSchema, paths, type TagConfig, tagCount, useConfigSchema } from '../devices/config-api.ts';
+import { detailsOf, placeDetails, unplacedError } from '../devices/error-paths.ts';
+import { GroupsSection } from '../devices/groups.tsx';
+import { templateOwner } from '../devices/groups-owner.ts';
+import { ProblemBanner } from '../devices/problem-list.tsx';
 import { protocolLabel } from '../devices/protocol-hints.ts';
-import { fieldsOf } from '../devices/schema-fields.ts';
+import { allPaths, fieldsOf } from '../devices/schema-fields.ts';
 import { SchemaFields } from '../devices/schema-form.tsx';
+import { cleanTag } from '../devices/tag-checks.ts';
+import { useWarnUnsaved } from '../devices/use-unsaved.ts';
+import { CreateDevicesDialog } from './create-devices-dialog.tsx';
 import '../devices/devices.css';
 
 type Listed = TemplateConfig & { usedBy: string[] };
@@ -183,8 +190,19 @@ export function TemplateEditPage({ user, name }: { user: User; name?: string }) 
   return <TemplateEditor key={name ?? '(new)'} user={user} schema={schema} stored={stored.data} reload={stored.reload} />;
 }
 
-const blankTemplate = (protocol: string): TemplateConfig => ({ name: '', protocol, connection: {}, groups: [{ name: 'main', intervalMs: 1000, tags: [] }] });
+const blankTemplate = (protocol: string): TemplateConfig => ({
+  name: '',
+  protocol,
+  connection: {},
+  groups: [{ name: 'main', intervalMs: 1000, mode: 'poll', tags: [] }],
+});
 const withoutUsage = ({ usedBy: _u, ...t }: Listed): TemplateConfig => t;
+/** The template as sent: its tags trimmed, empty optional columns left out (as the device tag table saves them). */
+const cleaned = (t: TemplateConfig): TemplateConfig => ({
+  ...t,
+  name: t.name.trim(),
+  groups: t.groups.map((g) => ({ ...g, tags: g.tags.map((x) => cleanTag(x) as TagConfig) })),
+});
 
 function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: ConfigSchema; stored?: Listed; reload: () => Promise<void> }) {
   const admin = can(user, 'admin');
@@ -196,14 +214,28 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
   const [notice, setNotice] = useState<string>();
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState(false);
-  const settingFields = useMemo(() => fieldsOf(schema.template, '', ['name', 'protocol', 'description', 'groups', 'oee']), [schema]);
-  const errors = fieldErrors(error);
+  const settingFields = useMemo(() => {
+    const connectionKeys = Object.keys(schema.protocols[draft.protocol]?.connection.properties ?? {});
+    // The connection defaults offer the protocol's settings by name.
+    return fieldsOf(schema.template, '', ['name', 'protocol', 'description', 'groups', 'oee']).map((f) =>
+      f.key === 'connection' ? { ...f, suggest: connectionKeys } : f,
+    );
+  }, [schema, draft.protocol]);
+  const details = detailsOf(error);
+  const placed = placeDetails(
+    details.filter((d) => !d.path.startsWith('groups[')),
+    ['name', 'protocol', 'description', ...allPaths(settingFields)],
+  );
+  const errors = placed.byPath;
+  const groupProblems = details.filter((d) => d.path.startsWith('groups[')).length;
   const dirty = !stored || JSON.stringify(draft) !== JSON.stringify(withoutUsage(stored));
+  useWarnUnsaved(dirty && admin);
   const usedBy = stored?.usedBy ?? [];
   // After a save the stored template comes back with the gateway's defaults filled in: edit that.
   useEffect(() => {
     if (stored) setDraft(withoutUsage(structuredClone(stored)));
   }, [stored]);
+  const owner = templateOwner({ draft, update: setDraft, stored: stored?.name });
 
   const save = async (e: Event) => {
     e.preventDefault();
@@ -212,11 +244,11 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
     setNotice(undefined);
     try {
       if (!stored) {
-        await api('POST', paths.templates, draft);
-        navigate(`/templates/${encodeURIComponent(draft.name)}`);
+        const made = await api<Listed>('POST', paths.templates, cleaned(draft));
+        navigate(`/templates/${encodeURIComponent(made.name)}`);
         return;
       }
-      const dry = await api<{ affected: Affected[] }>('PUT', paths.template(stored.name, true), draft);
+      const dry = await api<{ affected: Affected[] }>('PUT', paths.template(stored.name, true), cleaned(draft));
       if (dry.affected.length === 0) await apply();
       else setPreview(dry.affected);
     } catch (err) {
@@ -227,25 +259,16 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
   };
   const apply = async () => {
     if (!stored) return;
-    const result = await api<{ affected: Affected[] }>('PUT', paths.template(stored.name, false), draft);
+    const body = cleaned(draft);
+    const result = await api<{ affected: Affected[] }>('PUT', paths.template(stored.name, false), body);
     setPreview(undefined);
-    if (draft.name !== stored.name) {
-      navigate(`/templates/${encodeURIComponent(draft.name)}`);
+    if (body.name !== stored.name) {
+      navigate(`/templates/${encodeURIComponent(body.name)}`);
       return;
     }
     await reload();
-    setNotice(
-      result.affected.length === 0
-        ? 'Saved.'
-        : `Saved. ${result.affected.map((a) => a.device).join(', ')} restarted with the new tags (each with a new DBIRTH).`,
-    );
-  };
-
-  const setGroup = (i: number, g: GroupConfig | undefined) => {
-    const groups = [...draft.groups];
-    if (g) groups[i] = g;
-    else groups.splice(i, 1);
-    setDraft({ ...draft, groups });
+    const touched = result.affected.filter((a) => a.added.length + a.removed.length + a.changed.length > 0);
+    setNotice(touched.length === 0 ? 'Saved.' : `Saved. ${touched.map((a) => a.device).join(', ')} restarted with the new tags (each with a new DBIRTH).`);
   };
 
   return (
@@ -265,7 +288,13 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
         }
       >
         {stored && admin && (
-          <button type="button" class="btn" onClick={() => setCreating(true)} disabled={dirty}>
+          <button
+            type="button"
+            class="btn"
+            onClick={() => setCreating(true)}
+            disabled={dirty}
+            title={dirty ? 'Save or discard the changes first: devices are made from the saved template.' : undefined}
+          >
             Create devices…
           </button>
         )}
@@ -308,49 +337,50 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
             defaults: a device's own win.
           </p>
         </fieldset>
+      </form>
 
-        {draft.groups.map((g, i) => (
-          <GroupCard
-            key={i}
-            group={g}
-            index={i}
-            schema={schema}
-            protocol={draft.protocol}
-            admin={admin}
-            errors={errors}
-            onChange={(next) => setGroup(i, next)}
-          />
-        ))}
-        {admin && (
-          <p>
+      <GroupsSection owner={owner} schema={schema} user={user} onChanged={async () => {}} problems={details} />
+
+      <ProblemBanner title="Also wrong:" details={placed.other} device={draft} />
+      <ErrorBanner error={unplacedError(error)} title="The template was not saved" />
+      {details.length > 0 && (
+        <p class="field-error" role="alert">
+          The template was not saved: {details.length} problem{details.length === 1 ? '' : 's'}
+          {groupProblems > 0 ? `, ${groupProblems} of them in the groups and tags (marked there)` : ''}.
+        </p>
+      )}
+      {admin && (
+        <div class="form-actions dv-template-actions">
+          {dirty && stored && <span class="muted dv-unsaved">Unsaved changes</span>}
+          {dirty && stored && (
             <button
               type="button"
               class="btn"
-              onClick={() => setDraft({ ...draft, groups: [...draft.groups, { name: `group${draft.groups.length + 1}`, intervalMs: 1000, tags: [] }] })}
+              onClick={() => {
+                setDraft(withoutUsage(structuredClone(stored)));
+                setError(undefined);
+              }}
             >
-              Add group
+              Discard changes
             </button>
-          </p>
-        )}
-        <ErrorBanner error={error} title="The template was not saved" />
-        {admin && (
-          <div class="form-actions">
-            {dirty && stored && <span class="muted dv-unsaved">Unsaved changes</span>}
-            <button type="submit" class="btn btn-primary" disabled={busy || !dirty}>
-              {busy ? 'Checking…' : stored ? 'Save template' : 'Create template'}
-            </button>
-          </div>
-        )}
-      </form>
+          )}
+          <button type="button" class="btn btn-primary" disabled={busy || !dirty} onClick={save}>
+            {busy ? 'Checking…' : stored ? 'Save template' : 'Create template'}
+          </button>
+        </div>
+      )}
 
       {preview && stored && (
         <ConfirmDialog
-          title={`Apply the change to ${preview.length} device(s)?`}
+          title={`Apply the change to ${preview.length} device${preview.length === 1 ? '' : 's'}?`}
           confirmLabel="Apply and restart them"
           onConfirm={apply}
           onClose={() => setPreview(undefined)}
         >
-          <p>Each device below restarts with the template's new tags, with a DDEATH and a new DBIRTH. Tags a device overrides keep its settings.</p>
+          <p>
+            Each device below restarts with the template's new tags, with a DDEATH and a new DBIRTH. Tags a device overrides keep its settings for what it
+            overrides.
+          </p>
           <Table caption="Devices the change touches" columns={['Device', 'Tags added', 'Tags removed', 'Tags changed']}>
             {preview.map((a) => (
               <tr key={a.device}>
@@ -363,7 +393,7 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
           </Table>
         </ConfirmDialog>
       )}
-      {creating && stored && <CreateDevicesDialog template={stored} onClose={() => setCreating(false)} />}
+      {creating && stored && <CreateDevicesDialog template={stored} schema={schema} onClose={() => setCreating(false)} />}
       {deleting && stored && (
         <ConfirmDialog
           title={`Delete template ${stored.name}?`}
@@ -375,290 +405,13 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
           }}
           onClose={() => setDeleting(false)}
         >
-          <p>{usedBy.length > 0 ? `It is used by ${usedBy.join(', ')}: detach or delete those devices first.` : 'No device uses it.'}</p>
+          <p>
+            {usedBy.length > 0
+              ? `It is used by ${usedBy.join(', ')}: the gateway refuses to delete it until they are detached (on each device's page) or deleted.`
+              : 'No device uses it. Its groups and tags are gone with it.'}
+          </p>
         </ConfirmDialog>
       )}
     </div>
-  );
-}
-
-function GroupCard({
-  group,
-  index,
-  schema,
-  protocol,
-  admin,
-  errors,
-  onChange,
-}: {
-  group: GroupConfig;
-  index: number;
-  schema: ConfigSchema;
-  protocol: string;
-  admin: boolean;
-  errors: Record<string, string>;
-  onChange: (g: GroupConfig | undefined) => void;
-}) {
-  const [importing, setImporting] = useState(false);
-  const at = `groups[${index}]`;
-  const setTag = (t: number, tag: TagConfig | undefined) => {
-    const tags = [...group.tags];
-    if (tag) tags[t] = tag;
-    else tags.splice(t, 1);
-    onChange({ ...group, tags });
-  };
-  const download = () => {
-    const url = URL.createObjectURL(new Blob([tagsToCsv(group.tags)], { type: 'text/csv' }));
-    const a = Object.assign(document.createElement('a'), { href: url, download: `${group.name}.csv` });
-    a.click();
-    URL.revokeObjectURL(url);
-  };
-  const types = schema.dataTypes;
-  return (
-    <fieldset class="card dv-card" disabled={!admin}>
-      <legend class="dv-card-title">Group {group.name}</legend>
-      <div class="dv-form-grid">
-        <FormField label="Group name" error={errors[`${at}.name`]}>
-          <input type="text" value={group.name} onInput={(e) => onChange({ ...group, name: e.currentTarget.value })} />
-        </FormField>
-        <FormField label="Interval (ms)" error={errors[`${at}.intervalMs`]}>
-          <input
-            type="text"
-            inputMode="numeric"
-            value={String(group.intervalMs)}
-            onInput={(e) => onChange({ ...group, intervalMs: Number(e.currentTarget.value) })}
-          />
-        </FormField>
-        {schema.protocols[protocol]?.subscribes && (
-          <FormField label="Mode">
-            <select value={group.mode ?? 'poll'} onChange={(e) => onChange({ ...group, mode: e.currentTarget.value as GroupConfig['mode'] })}>
-              <option value="poll">poll</option>
-              <option value="subscribe">subscribe</option>
-            </select>
-          </FormField>
-        )}
-      </div>
-      <Table
-        caption={`Tags of group ${group.name}`}
-        class="table-compact"
-        columns={['Name', 'Address', 'Type', 'Access', 'Unit', 'Description', actionsColumn()]}
-      >
-        {group.tags.map((tag, t) => {
-          const cell = (key: 'name' | 'address' | 'unit' | 'description', label: string) => (
-            <td>
-              <input
-                type="text"
-                aria-label={`${label} of tag ${t + 1}`}
-                value={(tag[key] as string | undefined) ?? ''}
-                aria-invalid={errors[`${at}.tags[${t}].${key}`] ? 'true' : undefined}
-                title={errors[`${at}.tags[${t}].${key}`]}
-                onInput={(e) => setTag(t, { ...tag, [key]: e.currentTarget.value || undefined })}
-              />
-            </td>
-          );
-          return (
-            <tr key={t}>
-              {cell('name', 'Name')}
-              {cell('address', 'Address')}
-              <td>
-                <select aria-label={`Type of tag ${t + 1}`} value={tag.type} onChange={(e) => setTag(t, { ...tag, type: e.currentTarget.value })}>
-                  {types.map((x) => (
-                    <option key={x}>{x}</option>
-                  ))}
-                </select>
-              </td>
-              <td>
-                <select
-                  aria-label={`Access of tag ${t + 1}`}
-                  value={tag.access ?? 'read'}
-                  onChange={(e) => setTag(t, { ...tag, access: e.currentTarget.value as TagConfig['access'] })}
-                >
-                  <option value="read">read</option>
-                  <option value="readwrite">readwrite</option>
-                </select>
-              </td>
-              {cell('unit', 'Unit')}
-              {cell('description', 'Description')}
-              <td>
-                <button type="button" class="btn btn-small btn-ghost" aria-label={`Remove tag ${tag.name || t + 1}`} onClick={() => setTag(t, undefined)}>
-                  ✕
-                </button>
-              </td>
-            </tr>
-          );
-        })}
-      </Table>
-      {admin && (
-        <div class="page-actions">
-          <button type="button" class="btn btn-small" onClick={() => setTag(group.tags.length, { name: '', address: '', type: 'uint16', access: 'read' })}>
-            Add tag
-          </button>
-          <button type="button" class="btn btn-small" onClick={() => setImporting(true)}>
-            Import CSV…
-          </button>
-          <button type="button" class="btn btn-small" onClick={download} disabled={group.tags.length === 0}>
-            Export CSV
-          </button>
-          <button type="button" class="btn btn-small dv-danger-text" onClick={() => onChange(undefined)}>
-            Remove group
-          </button>
-        </div>
-      )}
-      {importing && <CsvReplaceDialog group={group} onClose={() => setImporting(false)} onDone={(tags) => onChange({ ...group, tags })} />}
-    </fieldset>
-  );
-}
-
-/** The group's tags from CSV (name,address,type,access,unit,description): a tag of the same name keeps its other settings (steps, deadband…). */
-function CsvReplaceDialog({ group, onClose, onDone }: { group: GroupConfig; onClose: () => void; onDone: (tags: TagConfig[]) => void }) {
-  const [text, setText] = useState('');
-  const parsed = useMemo(() => (text.trim() ? tagsFromCsv(text) : undefined), [text]);
-  const problems = parsed ? [...parsed.fileErrors, ...parsed.rowErrors.map((e) => `line ${parsed.rows[e.row]?.line ?? '?'}: ${e.message}`)] : [];
-  const use = () => {
-    if (!parsed) return;
-    const old = new Map(group.tags.map((t) => [t.name, t]));
-    onDone(parsed.rows.map((r) => ({ ...old.get(r.tag.name), ...r.tag }) as TagConfig));
-    onClose();
-  };
-  return (
-    <Modal
-      title={`Tags of ${group.name} from CSV`}
-      onClose={onClose}
-      wide
-      footer={
-        <>
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" class="btn btn-primary" disabled={!parsed || problems.length > 0 || parsed.rows.length === 0} onClick={use}>
-            Use {parsed?.rows.length ?? 0} tags
-          </button>
-        </>
-      }
-    >
-      <FormField
-        label="CSV text or a paste from a spreadsheet"
-        hint="A header row, then name,address,type,access,unit,description. It replaces the group's tags; save the template to apply."
-      >
-        <textarea rows={10} class="mono" value={text} onInput={(e) => setText(e.currentTarget.value)} />
-      </FormField>
-      {problems.length > 0 && (
-        <ul class="field-error" role="alert">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-    </Modal>
-  );
-}
-
-/** Patterns a new device's connection starts from, per protocol. */
-const CONNECTION_PATTERN: Record<string, string> = {
-  modbus: 'host = 192.168.1.{n}\nunitId = 1',
-  opcua: 'endpointUrl = opc.tcp://192.168.1.{n}:4840',
-  s7: 'host = 192.168.1.{n}',
-};
-
-const recordFields = fieldsOf({
-  type: 'object',
-  properties: {
-    connection: { type: 'object', patternProperties: { '^.+$': {} }, description: 'The address settings of each device. {n} is its number; {n+10} adds 10.' },
-    parameters: { type: 'object', patternProperties: { '^.+$': {} }, description: "Values for the template's parameters; patterns allowed." },
-    properties: { type: 'object', patternProperties: { '^.+$': {} }, description: 'Metadata of each device (serialNumber = SN-{n}, location…).' },
-  },
-});
-
-function CreateDevicesDialog({ template, onClose }: { template: TemplateConfig; onClose: () => void }) {
-  const [form, setForm] = useState({ count: 3, start: 1, name: `${template.name}-{n}` });
-  const [records, setRecords] = useState<Record<string, unknown>>(() => {
-    const connection = Object.fromEntries(
-      (CONNECTION_PATTERN[template.protocol] ?? '')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => l.split(' = ') as [string, string]),
-    );
-    return { connection, ...(template.parameters ? { parameters: template.parameters } : {}) };
-  });
-  const [preview, setPreview] = useState<{ name: string; connection: Record<string, unknown> }[]>();
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const body = () => ({ ...form, ...records });
-  const run = async (dryRun: boolean) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await api<{ devices: { name: string; connection: Record<string, unknown> }[] }>(
-        'POST',
-        paths.templateDevices(template.name, dryRun),
-        body(),
-      );
-      if (dryRun) setPreview(result.devices);
-      else {
-        onClose();
-        navigate('/devices');
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const errors = fieldErrors(error);
-  return (
-    <Modal
-      title={`Create devices from ${template.name}`}
-      onClose={onClose}
-      wide
-      footer={
-        <>
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" class="btn" onClick={() => run(true)} disabled={busy}>
-            Preview
-          </button>
-          <button type="button" class="btn btn-primary" onClick={() => run(false)} disabled={busy || !preview}>
-            Create {preview?.length ?? ''} devices
-          </button>
-        </>
-      }
-    >
-      <div class="dv-form-grid">
-        <FormField label="How many" error={errors.count}>
-          <input type="text" inputMode="numeric" value={String(form.count)} onInput={(e) => setForm({ ...form, count: Number(e.currentTarget.value) })} />
-        </FormField>
-        <FormField label="First number (n)" error={errors.start}>
-          <input type="text" inputMode="numeric" value={String(form.start)} onInput={(e) => setForm({ ...form, start: Number(e.currentTarget.value) })} />
-        </FormField>
-        <FormField label="Name pattern" error={errors.name} hint="{n} is the device's number, {n+10} adds 10.">
-          <input type="text" value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-        </FormField>
-        <SchemaFields
-          fields={recordFields}
-          value={records}
-          onChange={(next) => {
-            setRecords(next);
-            setPreview(undefined);
-          }}
-          errors={errors}
-        />
-      </div>
-      <ErrorBanner error={error} title="The devices were not made" />
-      {preview && (
-        <Table caption="Devices to be made" class="table-compact" columns={['Device', 'Connection']}>
-          {preview.map((d) => (
-            <tr key={d.name}>
-              <td>{d.name}</td>
-              <td class="mono">
-                {Object.entries(d.connection)
-                  .map(([k, v]) => `${k}=${String(v)}`)
-                  .join(' ')}
-              </td>
-            </tr>
-          ))}
-        </Table>
-      )}
-    </Modal>
   );
 }
