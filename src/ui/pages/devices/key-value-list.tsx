@@ -73,6 +73,8 @@ export function KeyValueList({ id, label, value, onChange, suggestions = [], val
   const counts = new Map<string, number>();
   for (const r of rows) if (r.name.trim()) counts.set(r.name.trim(), (counts.get(r.name.trim()) ?? 0) + 1);
   const unused = suggestions.filter((s) => !used.has(s));
+  /** A few suggestions are one-click buttons; a long list (a protocol's settings) is offered while typing only. */
+  const quick = unused.length <= 6 ? unused : [];
   const listId = `${id}-names`;
 
   return (
@@ -143,7 +145,7 @@ export function KeyValueList({ id, label, value, onChange, suggestions = [], val
         <button type="button" class="btn btn-small" onClick={() => add()}>
           Add
         </button>
-        {unused.map((s) => (
+        {quick.map((s) => (
           <button key={s} type="button" class="btn btn-small btn-ghost" aria-label={`Add ${s} to ${label.toLowerCase()}`} onClick={() => add(s)}>
             + {s}
           </button>

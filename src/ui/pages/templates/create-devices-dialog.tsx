@@ -296,7 +296,7 @@ function PatternField({
   const id = useDomId('pf');
   const hint = field.help;
   return (
-    <FieldShell id={id} label={field.label} unit={field.unit} hint={hint} error={error} optional={!field.required || field.default !== undefined}>
+    <FieldShell id={id} label={field.label} unit={field.unit} hint={hint} error={error} optional={!field.required && field.default === undefined}>
       <input
         {...described(id, error, hint)}
         type="text"
