@@ -234,4 +234,19 @@ describe('device templates in the web UI', () => {
     await page.getByRole('button', { name: 'Save template' }).click();
     await page.getByText('Saved.', { exact: true }).waitFor();
   });
+
+  it('writes a new template from scratch; a problem shows on its tag row', async () => {
+    await page.goto(`${base}/#/templates/new`);
+    await page.getByLabel('Name', { exact: true }).fill('Valve');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByLabel('Row 1: name').fill('Position');
+    await page.getByLabel('Row 1: address').fill('XX7');
+    await page.getByRole('button', { name: 'Create template' }).click();
+    await page.getByText(/in the groups and tags \(marked there\)/).waitFor();
+    assert.equal(await page.getByLabel('Row 1: address').getAttribute('aria-invalid'), 'true', 'the gateway refused the address, on its row');
+    await page.getByLabel('Row 1: address').fill('HR7');
+    await page.getByRole('button', { name: 'Create template' }).click();
+    await page.getByRole('heading', { name: 'Valve', exact: true }).waitFor();
+    assert.equal(await page.getByLabel('Row 1: address').inputValue(), 'HR7');
+  });
 });

@@ -163,7 +163,7 @@ export function GroupsSection({ owner, schema, user, status, onChanged, problems
               </div>
               <ProblemList details={groupProblems} device={owner} />
               <TagTable
-                key={`${owner.name}/${group.name}`}
+                key={group.name}
                 owner={owner}
                 group={group}
                 schema={schema}

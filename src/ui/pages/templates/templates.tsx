@@ -207,7 +207,8 @@ const cleaned = (t: TemplateConfig): TemplateConfig => ({
 function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: ConfigSchema; stored?: Listed; reload: () => Promise<void> }) {
   const admin = can(user, 'admin');
   const protocols = Object.keys(schema.protocols);
-  const [draft, setDraft] = useState<TemplateConfig>(() => (stored ? withoutUsage(structuredClone(stored)) : blankTemplate(protocols[0] ?? 'modbus')));
+  const [blank] = useState(() => blankTemplate(protocols[0] ?? 'modbus'));
+  const [draft, setDraft] = useState<TemplateConfig>(() => (stored ? withoutUsage(structuredClone(stored)) : blank));
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [preview, setPreview] = useState<Affected[]>();
@@ -228,7 +229,7 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
   );
   const errors = placed.byPath;
   const groupProblems = details.filter((d) => d.path.startsWith('groups[')).length;
-  const dirty = !stored || JSON.stringify(draft) !== JSON.stringify(withoutUsage(stored));
+  const dirty = JSON.stringify(draft) !== JSON.stringify(stored ? withoutUsage(stored) : blank);
   useWarnUnsaved(dirty && admin);
   const usedBy = stored?.usedBy ?? [];
   // After a save the stored template comes back with the gateway's defaults filled in: edit that.
@@ -364,7 +365,7 @@ function TemplateEditor({ user, schema, stored, reload }: { user: User; schema: 
               Discard changes
             </button>
           )}
-          <button type="button" class="btn btn-primary" disabled={busy || !dirty} onClick={save}>
+          <button type="button" class="btn btn-primary" disabled={busy || (!!stored && !dirty)} onClick={save}>
             {busy ? 'Checking…' : stored ? 'Save template' : 'Create template'}
           </button>
         </div>
