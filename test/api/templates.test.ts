@@ -13,21 +13,8 @@ import { TokenStore } from '../../src/api/tokens.ts';
 import { runningDevices } from '../../src/config/templates.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 import type { HostMessage } from '../helpers/sparkplug-host.ts';
-import { type Stack, startStack } from '../helpers/stack.ts';
+import { type Stack, startStack, THREE_UNITS } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-/** Three units; each unit's HR1 holds 11 × its id, HR2 holds 100 + its id. */
-const SIM = {
-  units: [1, 2, 3].map((id) => ({
-    id,
-    points: [
-      { area: 'holding', address: 0, type: 'uint16', generator: { kind: 'counter', intervalMs: 100 } },
-      { area: 'holding', address: 1, type: 'int16', value: 11 * id },
-      { area: 'holding', address: 2, type: 'int16', value: 100 + id },
-      { area: 'holding', address: 3, type: 'int16', value: 7 },
-    ],
-  })),
-};
 
 const METER = {
   name: 'Meter',
@@ -54,7 +41,7 @@ describe('device templates through the API', () => {
   let token = '';
 
   before(async () => {
-    stack = await startStack(SIM, () => [], { api: true });
+    stack = await startStack(THREE_UNITS, () => [], { api: true });
     app = stack.gateway.http as FastifyInstance;
     token = new TokenStore(stack.db).create('t-admin', 'admin');
   });

@@ -1,9 +1,9 @@
 /** The gateway as a child process, as a user runs it: `plexus start --config FILE --data-dir DIR`. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { endProcess } from './process.ts';
 
 export class GatewayProcess {
   private child?: ChildProcess;
@@ -32,11 +32,7 @@ export class GatewayProcess {
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    const [code] = await exited;
-    return code as number | null;
+    return endProcess(child, signal);
   }
 }
 

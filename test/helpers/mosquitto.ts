@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, tempDir, waitForPort } from './net.ts';
+import { endProcess } from './process.ts';
 
 /** Debian installs the broker in /usr/sbin, which is not on every user's PATH. */
 const MOSQUITTO = fs.existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
@@ -80,10 +81,7 @@ export class Mosquitto {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    await exited;
+    await endProcess(child, signal);
   }
 
   async dispose(): Promise<void> {

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, tempDir, waitForPort } from './net.ts';
+import { endProcess } from './process.ts';
 
 const NATS = fs.existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : fs.existsSync('/usr/bin/nats-server') ? '/usr/bin/nats-server' : 'nats-server';
 
@@ -60,12 +61,7 @@ export class NatsServer {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(timer);
+    await endProcess(child, signal, 20_000);
   }
 
   async dispose(): Promise<void> {

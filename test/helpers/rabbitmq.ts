@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, tempDir, waitForPort } from './net.ts';
+import { endProcess } from './process.ts';
 
 /** The script behind /usr/sbin/rabbitmq-server, which would switch to the rabbitmq user and log to /var/log. */
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -58,13 +59,7 @@ export class RabbitMq {
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await endProcess(child, signal, 20_000);
   }
 
   /** Stops the node and its port mapper, and removes every file it made. */
@@ -72,11 +67,7 @@ export class RabbitMq {
     await this.stop();
     const epmd = this.epmd;
     this.epmd = undefined;
-    if (epmd && epmd.exitCode === null && epmd.signalCode === null) {
-      const exited = once(epmd, 'exit');
-      epmd.kill('SIGKILL');
-      await exited;
-    }
+    await endProcess(epmd, 'SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 

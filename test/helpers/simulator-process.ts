@@ -1,9 +1,9 @@
 /** A bundled simulator as its own process (`plexus simulate …`), for tests that kill and restart it. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import type { RunningSimulator } from '../../simulators/registry.ts';
 import { freePort, waitForPort } from './net.ts';
+import { endProcess } from './process.ts';
 
 export class SimulatorProcess implements RunningSimulator {
   private child?: ChildProcess;
@@ -30,9 +30,6 @@ export class SimulatorProcess implements RunningSimulator {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    await endProcess(child, 'SIGKILL');
   }
 }

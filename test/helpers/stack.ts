@@ -13,6 +13,19 @@ import { SparkplugHost } from './sparkplug-host.ts';
 export const modbusSimulator = (config: unknown, opts: { port?: number; clock?: Clock } = {}) =>
   (simulatorPlugins.modbus as (typeof simulatorPlugins)[string]).create(config, opts);
 
+/** Three identical Modbus units, for devices made from one template: HR0 counts, HR1 = 11 × unit id, HR2 = 100 + unit id, HR3 = 7. */
+export const THREE_UNITS = {
+  units: [1, 2, 3].map((id) => ({
+    id,
+    points: [
+      { area: 'holding', address: 0, type: 'uint16', generator: { kind: 'counter', intervalMs: 100 } },
+      { area: 'holding', address: 1, type: 'int16', value: 11 * id },
+      { area: 'holding', address: 2, type: 'int16', value: 100 + id },
+      { area: 'holding', address: 3, type: 'int16', value: 7 },
+    ],
+  })),
+};
+
 export interface Stack {
   mosquitto: Mosquitto;
   host: SparkplugHost;

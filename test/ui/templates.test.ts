@@ -14,23 +14,10 @@ import type { Page } from 'playwright-core';
 import { TokenStore } from '../../src/api/tokens.ts';
 import { HeadlessBrowser, screenshot } from '../helpers/browser.ts';
 import type { HostMessage } from '../helpers/sparkplug-host.ts';
-import { type Stack, startStack } from '../helpers/stack.ts';
+import { type Stack, startStack, THREE_UNITS } from '../helpers/stack.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const ADMIN = { name: 'tess', password: 'templates for all 1' };
-/** HR0 counts, HR1 = 11 × unit id, HR2 = 100 + unit id, HR3 = 7. */
-const SIM = {
-  units: [1, 2, 3].map((id) => ({
-    id,
-    points: [
-      { area: 'holding', address: 0, type: 'uint16', generator: { kind: 'counter', intervalMs: 100 } },
-      { area: 'holding', address: 1, type: 'int16', value: 11 * id },
-      { area: 'holding', address: 2, type: 'int16', value: 100 + id },
-      { area: 'holding', address: 3, type: 'int16', value: 7 },
-    ],
-  })),
-};
-
 if (!fs.existsSync('dist/ui/index.html')) throw new Error('the web UI is not built: run `npm run build:ui` first');
 
 describe('device templates in the web UI', () => {
@@ -42,7 +29,7 @@ describe('device templates in the web UI', () => {
   const lastBirth = (device: string) => stack.host.of('DBIRTH', device).at(-1) as HostMessage | undefined;
 
   before(async () => {
-    stack = await startStack(SIM, () => [], { api: true });
+    stack = await startStack(THREE_UNITS, () => [], { api: true });
     base = stack.gateway.addresses.api as string;
     const token = new TokenStore(stack.db).create('seed', 'admin');
     const device = {
